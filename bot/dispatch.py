@@ -1,0 +1,117 @@
+"""Outbox dispatcher: claim pending deliveries, pace, send, record the outcome.
+
+Follows the delivery state machine in `syndicator.store.outbox`. A stop request is honoured
+between sends, never in the middle of one, so a clean shutdown leaves nothing in `sending`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import Counter
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from bot.format import format_article
+from bot.limits import Pacer
+from bot.telegram import Sender
+from syndicator.errors import OutcomeUnknown, PermanentFailure, RetryLater
+from syndicator.store import Claimed, Store
+
+log = logging.getLogger(__name__)
+
+BATCH = 50
+IDLE_WAIT = 5.0
+
+
+class Dispatcher:
+    def __init__(
+        self, store: Store, sender: Sender, pacer: Pacer, clock: Callable[[], datetime]
+    ) -> None:
+        self._store = store
+        self._sender = sender
+        self._pacer = pacer
+        self._clock = clock
+        self.wake = asyncio.Event()
+
+    async def recover(self) -> int:
+        """Deliveries interrupted mid-send by a previous process become `unknown`."""
+        count = await self._store.outbox.recover(self._clock())
+        if count:
+            log.warning("%d deliveries were interrupted while sending: marked unknown", count)
+        return count
+
+    async def run_once(self, stop: asyncio.Event | None = None) -> Counter[str]:
+        """Deliver everything that is due now; returns the outcomes by state."""
+        outcomes: Counter[str] = Counter()
+        while not (stop and stop.is_set()):
+            batch = await self._store.outbox.claim(self._clock(), BATCH)
+            if not batch:
+                break
+            names = {s.id: s.name for s in await self._store.registry.sources(enabled_only=False)}
+            for index, claimed in enumerate(batch):
+                if stop and stop.is_set():
+                    # Hand back what we claimed but did not start: it was surely not sent.
+                    for rest in batch[index:]:
+                        await self._store.outbox.retry(
+                            rest.delivery, self._clock(), "dispatcher stopped", self._clock()
+                        )
+                    break
+                outcomes[
+                    await self._deliver(claimed, names.get(claimed.article.source_id, ""))
+                ] += 1
+        return outcomes
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Deliver until `stop` is set, waking when new deliveries are stored or come due."""
+        while not stop.is_set():
+            try:
+                await self.run_once(stop)
+            except Exception:  # a database hiccup must not end delivery for good
+                log.exception("dispatch pass failed; retrying")
+            self.wake.clear()
+            timeout = IDLE_WAIT
+            due = await self._next_due()
+            if due is not None:
+                timeout = min(timeout, max(0.05, (due - self._clock()).total_seconds()))
+            waiters = [asyncio.ensure_future(self.wake.wait()), asyncio.ensure_future(stop.wait())]
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+            for waiter in waiters:
+                waiter.cancel()
+
+    async def _next_due(self) -> datetime | None:
+        try:
+            return await self._store.outbox.next_due()
+        except Exception:
+            log.exception("could not read the outbox")
+            return None
+
+    async def _deliver(self, claimed: Claimed, source_name: str) -> str:
+        delivery, outbox = claimed.delivery, self._store.outbox
+        try:
+            message = format_article(claimed.article, source_name)
+        except Exception as exc:  # never sent: safe to record as failed
+            log.exception("could not format article %s", claimed.article.id)
+            await outbox.failed(delivery, f"format error: {exc}", self._clock())
+            return "failed"
+        await self._pacer.acquire(delivery.chat_id)
+        try:
+            message_id = await self._sender.send(delivery.chat_id, message)
+        except RetryLater as exc:
+            self._pacer.pause(delivery.chat_id, exc.retry_after)
+            at = self._clock() + timedelta(seconds=exc.retry_after)
+            await outbox.retry(delivery, at, str(exc), self._clock())
+            log.info("delivery %s to %s retried later: %s", delivery.id, delivery.chat_id, exc)
+            return "pending"
+        except PermanentFailure as exc:
+            await outbox.failed(delivery, str(exc), self._clock())
+            log.warning("delivery %s to %s failed: %s", delivery.id, delivery.chat_id, exc)
+            return "failed"
+        except (OutcomeUnknown, Exception) as exc:
+            await outbox.unknown(delivery, str(exc), self._clock())
+            log.warning("delivery %s to %s outcome unknown: %s", delivery.id, delivery.chat_id, exc)
+            return "unknown"
+        await outbox.sent(delivery, message_id, self._clock())
+        return "sent"

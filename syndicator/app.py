@@ -1,0 +1,201 @@
+"""Composition root: the one place where settings become objects.
+
+Everything with a lifetime (database engine, HTTP client, Telegram bot, scheduler, HTTP
+server) is created here from `Settings` and handed to the parts that need it, and closed
+here in reverse order. No module keeps a global client, pool or cache.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+from collections import Counter
+from collections.abc import Callable, Generator
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import TextIO
+
+import uvicorn
+
+from bot.dispatch import Dispatcher
+from bot.limits import Pacer
+from bot.telegram import DryRunSender, Sender, TelegramSender, build_bot
+from feeds.server import FeedServer, Site
+from syndicator.config import Settings
+from syndicator.errors import ConfigError, SyndicatorError
+from syndicator.fetch import Fetcher, build_client
+from syndicator.jobs import LocalJobs
+from syndicator.model import PollResult, Source
+from syndicator.pipeline import Collector
+from syndicator.schedule import Scheduler
+from syndicator.store import Store, migrate
+from syndicator.store.engine import create_engine
+from syndicator.summarize import LeadSummarizer
+
+log = logging.getLogger(__name__)
+
+SHUTDOWN_GRACE = 10.0
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class _EmbeddedServer(uvicorn.Server):
+    """uvicorn without its own signal handlers: the app owns SIGINT/SIGTERM for all parts."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        yield
+
+
+class App:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        dry_run: bool | None = None,
+        out: TextIO | None = None,
+    ) -> None:
+        self.settings = settings
+        cfg = settings.file
+        self.clock = clock
+        self.engine = create_engine(cfg.database.url)
+        self.store = Store.on(self.engine)
+        self.http = build_client(timeout=cfg.fetch.timeout, user_agent=cfg.fetch.user_agent)
+        fetcher = Fetcher(self.http, max_bytes=cfg.fetch.max_bytes, deadline=cfg.fetch.timeout * 2)
+        self.collector = Collector(self.store, fetcher, LeadSummarizer(), clock)
+        token = settings.telegram_token
+        self.dry_run = token is None if dry_run is None else dry_run
+        self._bot = None
+        sender: Sender
+        if self.dry_run or token is None:
+            sender = DryRunSender(out)
+        else:
+            base_url = str(cfg.telegram.base_url) if cfg.telegram.base_url else None
+            self._bot = build_bot(token.get_secret_value(), base_url)
+            sender = TelegramSender(self._bot)
+        pacer = Pacer(
+            global_rate=cfg.telegram.global_rate, per_chat_interval=cfg.telegram.per_chat_interval
+        )
+        self.dispatcher = Dispatcher(self.store, sender, pacer, clock)
+        site = Site(title=cfg.feeds.title, base_url=settings.public_url, limit=cfg.feeds.limit)
+        self.feeds = FeedServer(self.store, site)
+        self.jobs = LocalJobs()
+        self.scheduler = Scheduler(self.store, self.jobs, self.poll, clock)
+        self.bound_port: int | None = None
+
+    async def __aenter__(self) -> App:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        self.scheduler.shutdown()
+        await self.http.aclose()
+        if self._bot is not None:
+            with contextlib.suppress(Exception):
+                await self._bot.shutdown()
+        await self.engine.dispose()
+
+    async def prepare(self) -> None:
+        """Migrate the database and make the stored configuration match the file."""
+        await asyncio.to_thread(migrate.upgrade, self.settings.file.database.url)
+        await self.store.registry.apply(
+            self.settings.categories, self.settings.sources, self.settings.channels
+        )
+
+    async def poll(self, source: Source) -> PollResult:
+        result = await self.collector.poll(source)
+        if result.new:
+            self.dispatcher.wake.set()
+        return result
+
+    async def collect(self, source_id: str | None = None) -> list[PollResult]:
+        """One pass over every enabled source (or one), concurrently."""
+        sources = await self.store.registry.sources()
+        if source_id is not None:
+            sources = [s for s in sources if s.id == source_id]
+            if not sources:
+                raise ConfigError(f"{self.settings.path}: no enabled source with id '{source_id}'")
+        return list(await asyncio.gather(*(self.collector.poll(s) for s in sources)))
+
+    async def dispatch_once(self) -> Counter[str]:
+        if self._bot is not None:
+            await self._bot.initialize()
+        await self.dispatcher.recover()
+        return await self.dispatcher.run_once()
+
+    def listen(self) -> socket.socket:
+        """Bind the HTTP port now, so a busy port is a clear error before anything starts."""
+        http = self.settings.file.http
+        family = socket.AF_INET6 if ":" in http.host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((http.host, http.port))
+        except OSError as exc:
+            sock.close()
+            raise SyndicatorError(
+                f"cannot listen on {http.host}:{http.port}: {exc.strerror}"
+            ) from None
+        sock.listen(128)
+        sock.setblocking(False)
+        self.bound_port = int(sock.getsockname()[1])
+        return sock
+
+    async def run(
+        self,
+        stop: asyncio.Event,
+        *,
+        collect: bool = True,
+        dispatch: bool = True,
+        serve: bool = True,
+        ready: asyncio.Event | None = None,
+    ) -> None:
+        """Run the chosen parts in this event loop until `stop` is set, then stop cleanly."""
+        sock = self.listen() if serve else None
+        await self.prepare()
+        tasks: list[asyncio.Task[None]] = []
+        server: _EmbeddedServer | None = None
+        if dispatch:
+            if self._bot is not None:
+                await self._bot.initialize()
+            await self.dispatcher.recover()
+            tasks.append(asyncio.create_task(self.dispatcher.run(stop), name="dispatcher"))
+        if sock is not None:
+            config = uvicorn.Config(
+                self.feeds.app(), log_level="warning", lifespan="off", access_log=False
+            )
+            server = _EmbeddedServer(config)
+            tasks.append(asyncio.create_task(server.serve(sockets=[sock]), name="http"))
+        if collect:
+            self.scheduler.start()
+        log.info(
+            "running: collect=%s dispatch=%s (%s) serve=%s",
+            collect, dispatch, "dry-run" if self.dry_run else "telegram",
+            f"{self.settings.public_url}/" if serve else "no",
+        )  # fmt: skip
+        if ready is not None:
+            ready.set()
+        stopped = asyncio.create_task(stop.wait())
+        await asyncio.wait([stopped, *tasks], return_when=asyncio.FIRST_COMPLETED)
+        stop.set()
+        log.info("stopping")
+        self.scheduler.shutdown()
+        await self.jobs.drain(SHUTDOWN_GRACE)
+        if server is not None:
+            server.should_exit = True
+        results = await asyncio.gather(*tasks, return_exceptions=True)
+        for task, result in zip(tasks, results, strict=True):
+            if isinstance(result, BaseException) and not isinstance(result, asyncio.CancelledError):
+                log.error("%s ended with %r", task.get_name(), result)

@@ -1,0 +1,253 @@
+"""Configuration: a TOML file validated by pydantic, turned into one immutable `Settings`.
+
+Every error names the file and the field (``syndicator.toml: sources[1].url: ...``) and the
+whole file is checked before anything starts, so the service never runs half-configured.
+The Telegram token is never read from the file: only from ``TELEGRAM_BOT_TOKEN``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import (
+    AnyHttpUrl,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
+
+from syndicator.errors import ConfigError
+from syndicator.model import Category, Channel, Source
+
+DEFAULT_CONFIG = "syndicator.toml"
+CONFIG_ENV = "SYNDICATOR_CONFIG"
+TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
+SOURCE_KINDS = ("feed",)
+SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+RESERVED_SLUGS = frozenset({"all"})
+_DURATION = re.compile(r"^\s*(\d+)\s*([smhd]?)\s*$")
+_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(value: Any) -> Any:
+    """Accept seconds as a number or a string like ``"90s"``, ``"10m"``, ``"1h"``."""
+    if isinstance(value, str):
+        match = _DURATION.match(value)
+        if not match:
+            raise ValueError("expected seconds or a duration like '90s', '10m', '1h'")
+        return int(match.group(1)) * _UNITS[match.group(2)]
+    return value
+
+
+Seconds = Annotated[int, BeforeValidator(parse_duration), Field(ge=1)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DatabaseConfig(_Section):
+    url: str = "sqlite:///data/syndicator.db"
+
+    @field_validator("url")
+    @classmethod
+    def _known_backend(cls, value: str) -> str:
+        if not value.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:")):
+            raise ValueError("expected a sqlite:/// or postgresql:// URL")
+        return value
+
+
+class HttpConfig(_Section):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    public_url: AnyHttpUrl | None = None
+
+
+class TelegramConfig(_Section):
+    base_url: AnyHttpUrl | None = None
+    per_chat_interval: float = Field(default=3.0, ge=0)
+    global_rate: float = Field(default=25.0, gt=0)
+
+
+class FetchConfig(_Section):
+    timeout: float = Field(default=20.0, gt=0)
+    max_bytes: int = Field(default=10_000_000, ge=1024)
+    user_agent: str = "syndicator/0.1 (Arabic news feed collector)"
+
+
+class FeedsConfig(_Section):
+    title: str = "أخبار"
+    limit: int = Field(default=50, ge=1, le=1000)
+
+
+class CategoryConfig(_Section):
+    slug: str
+    name: str
+    aliases: tuple[str, ...] = ()
+
+    @field_validator("slug")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if not SLUG.match(value):
+            raise ValueError("use lowercase latin letters, digits, '-' or '_'")
+        if value in RESERVED_SLUGS:
+            raise ValueError(f"'{value}' is reserved for the feed of all categories")
+        return value
+
+
+class SourceConfig(_Section):
+    id: str
+    name: str
+    url: AnyHttpUrl
+    kind: str = "feed"
+    categories: tuple[str, ...] = ()
+    interval: Seconds = 600
+
+    @field_validator("kind")
+    @classmethod
+    def _kind(cls, value: str) -> str:
+        if value not in SOURCE_KINDS:
+            raise ValueError(f"unknown kind '{value}', expected one of: {', '.join(SOURCE_KINDS)}")
+        return value
+
+
+class ChannelConfig(_Section):
+    id: str
+    chat_id: str
+    categories: tuple[str, ...] = ()
+
+    @field_validator("chat_id", mode="before")
+    @classmethod
+    def _chat_id(cls, value: Any) -> Any:
+        text = str(value) if isinstance(value, int) else value
+        if isinstance(text, str) and not re.match(r"^(-?\d+|@[A-Za-z][A-Za-z0-9_]{3,})$", text):
+            raise ValueError("expected a numeric chat id or an @channelname")
+        return text
+
+
+class FileConfig(_Section):
+    """The TOML file, section by section."""
+
+    database: DatabaseConfig = DatabaseConfig()
+    http: HttpConfig = HttpConfig()
+    telegram: TelegramConfig = TelegramConfig()
+    fetch: FetchConfig = FetchConfig()
+    feeds: FeedsConfig = FeedsConfig()
+    categories: tuple[CategoryConfig, ...] = ()
+    sources: tuple[SourceConfig, ...] = ()
+    channels: tuple[ChannelConfig, ...] = ()
+
+
+class Settings(BaseModel):
+    """Everything the composition root needs, built once and passed down."""
+
+    model_config = ConfigDict(frozen=True)
+
+    path: Path
+    file: FileConfig
+    telegram_token: SecretStr | None = None
+
+    @property
+    def categories(self) -> tuple[Category, ...]:
+        return tuple(Category(c.slug, c.name, c.aliases) for c in self.file.categories)
+
+    @property
+    def sources(self) -> tuple[Source, ...]:
+        return tuple(
+            Source(s.id, s.name, str(s.url), s.kind, s.categories, s.interval)
+            for s in self.file.sources
+        )
+
+    @property
+    def channels(self) -> tuple[Channel, ...]:
+        return tuple(Channel(c.id, c.chat_id, c.categories) for c in self.file.channels)
+
+    @property
+    def public_url(self) -> str:
+        if self.file.http.public_url is not None:
+            return str(self.file.http.public_url).rstrip("/")
+        host = self.file.http.host
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+        return f"http://{shown}:{self.file.http.port}"
+
+
+def config_path(explicit: str | os.PathLike[str] | None) -> Path:
+    """The file to read: the explicit one, else ``$SYNDICATOR_CONFIG``, else ``syndicator.toml``."""
+    return Path(explicit or os.environ.get(CONFIG_ENV) or DEFAULT_CONFIG)
+
+
+def load_settings(path: str | os.PathLike[str], env: Mapping[str, str] | None = None) -> Settings:
+    """Read, validate and cross-check one config file."""
+    env = os.environ if env is None else env
+    where = Path(path)
+    try:
+        raw = tomllib.loads(where.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{where}: file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{where}: cannot read: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{where}: invalid TOML: {exc}") from None
+    return settings_from_mapping(raw, where, env)
+
+
+def settings_from_mapping(
+    raw: Mapping[str, Any], where: Path, env: Mapping[str, str] | None = None
+) -> Settings:
+    """Validate already-parsed TOML data; `where` is only used to name the file in errors."""
+    env = os.environ if env is None else env
+    try:
+        file = FileConfig.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = _location(first["loc"])
+        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+        raise ConfigError(f"{where}: {field}: {first['msg']}{more}") from None
+    _cross_check(file, where)
+    token = env.get(TOKEN_ENV, "").strip()
+    return Settings(path=where, file=file, telegram_token=SecretStr(token) if token else None)
+
+
+def _location(loc: Sequence[int | str]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def _cross_check(file: FileConfig, where: Path) -> None:
+    """Checks that span sections: unique ids and references to defined categories."""
+    known = {c.slug for c in file.categories}
+    _unique(where, "categories", [c.slug for c in file.categories], "slug")
+    _unique(where, "sources", [s.id for s in file.sources], "id")
+    _unique(where, "channels", [c.id for c in file.channels], "id")
+    sections: tuple[tuple[str, Sequence[SourceConfig | ChannelConfig]], ...] = (
+        ("sources", file.sources),
+        ("channels", file.channels),
+    )
+    for section, items in sections:
+        for i, item in enumerate(items):
+            for j, slug in enumerate(item.categories):
+                if slug not in known:
+                    defined = ", ".join(sorted(known)) or "none"
+                    raise ConfigError(
+                        f"{where}: {section}[{i}].categories[{j}]: unknown category '{slug}'"
+                        f" (defined: {defined})"
+                    )
+
+
+def _unique(where: Path, section: str, values: list[str], key: str) -> None:
+    seen: set[str] = set()
+    for i, value in enumerate(values):
+        if value in seen:
+            raise ConfigError(f"{where}: {section}[{i}].{key}: duplicate '{value}'")
+        seen.add(value)

@@ -1,0 +1,66 @@
+"""The one exception tree of the service.
+
+Library errors are translated at the boundary where they occur, so callers only ever catch
+these classes::
+
+    SyndicatorError
+    ├── ConfigError          a configuration file is missing or invalid (names file and field)
+    ├── StoreError           the database refused or is unreachable
+    ├── SourceError          one source could not be collected; recorded, retried, never fatal
+    │   ├── FetchError       HTTP failed: network, status, timeout, body too large (from httpx)
+    │   └── ParseError       the body is not a feed/page we can read
+    └── DeliveryError        a Telegram call failed (from python-telegram-bot)
+        ├── RetryLater       definitely not sent (429, connect error, pool timeout): retry
+        ├── PermanentFailure definitely not sent and never will be (400, 403, chat not found)
+        └── OutcomeUnknown   the request may have reached Telegram (read timeout, 5xx)
+"""
+
+from __future__ import annotations
+
+
+class SyndicatorError(Exception):
+    """Base of every error this service raises on purpose."""
+
+
+class ConfigError(SyndicatorError):
+    """A configuration file is missing, unreadable or invalid."""
+
+
+class StoreError(SyndicatorError):
+    """The database could not be reached or refused an operation."""
+
+
+class SourceError(SyndicatorError):
+    """One source failed; the scheduler records it and polls it again later."""
+
+
+class FetchError(SourceError):
+    """An HTTP fetch failed (network error, bad status, timeout, oversized body)."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class ParseError(SourceError):
+    """A fetched body could not be read as the expected kind of document."""
+
+
+class DeliveryError(SyndicatorError):
+    """A message could not be delivered to Telegram."""
+
+
+class RetryLater(DeliveryError):
+    """Telegram did not take the message; it is safe to send it again after `retry_after`."""
+
+    def __init__(self, message: str, *, retry_after: float = 0.0) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class PermanentFailure(DeliveryError):
+    """Telegram refused the message for a reason that retrying will not fix."""
+
+
+class OutcomeUnknown(DeliveryError):
+    """The request may have been processed; resending could post the message twice."""

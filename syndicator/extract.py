@@ -1,0 +1,129 @@
+"""Extraction stage (pure): article HTML -> clean text, safe HTML and page metadata.
+
+Feeds often carry only an excerpt, so the collector fetches the article page and hands the
+bytes here. trafilatura finds the main text; then the leftovers that Arabic WordPress themes
+put around it («مقالات ذات صلة», «زر الذهاب إلى الأعلى», share prompts, stray ad ids) are
+removed line by line, because trafilatura keeps some of them as if they were paragraphs.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from html import escape
+from urllib.parse import urljoin
+
+import lxml.html
+import nh3
+import trafilatura
+from lxml import etree
+
+from syndicator.arabic import clean, clean_line
+
+# A line that starts one of these blocks ends the article: what follows is theme furniture.
+_TAIL_MARKERS = re.compile(
+    r"^(مقالات ذات صلة|مواضيع ذات صلة|أخبار ذات صلة|اقرأ أيضا[ًا]?|إقرأ أيضا[ًا]?|"
+    r"زر الذهاب إلى الأعلى|الأكثر قراءة|شارك هذا المقال)\s*:?$"
+)
+# Lines that are noise wherever they appear.
+_NOISE = re.compile(
+    r"^([0-9a-f]{10,16}|شارك|شارك الخبر|فيسبوك|تويتر|واتساب|تيليجرام|تلغرام|لينكدإن|"
+    r"طباعة|نسخ الرابط|شارك على .{1,20}|&nbsp;|\W*)$",
+    re.IGNORECASE,
+)
+_BLOCK_TAGS = frozenset({
+    "p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "tr",
+    "table", "ul", "ol", "section", "article", "figure",
+})  # fmt: skip
+_ALLOWED_TAGS = {
+    "p", "br", "b", "strong", "i", "em", "u", "s", "a", "ul", "ol", "li", "blockquote",
+    "h2", "h3", "h4", "figure", "figcaption", "img", "code", "pre", "table", "tr", "td", "th",
+}  # fmt: skip
+_ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt"}}
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """The main content of one article page."""
+
+    text: str
+    html: str
+    title: str = ""
+    author: str = ""
+    image: str | None = None
+    categories: tuple[str, ...] = ()
+
+
+def strip_boilerplate(text: str) -> str:
+    """Drop theme leftovers from extracted text; everything after a tail marker goes too."""
+    kept: list[str] = []
+    for paragraph in text.split("\n\n"):
+        line = paragraph.strip()
+        if _TAIL_MARKERS.match(line):
+            break
+        if line and not _NOISE.match(line):
+            kept.append(line)
+    return "\n\n".join(kept)
+
+
+def html_to_text(html: str) -> str:
+    """Visible text of an HTML fragment, one paragraph per block element, cleaned."""
+    if not html.strip():
+        return ""
+    try:
+        root = lxml.html.fragment_fromstring(html, create_parent="div")
+    except (etree.ParserError, ValueError):
+        return clean(re.sub(r"<[^>]*>", " ", html))
+    for bad in root.xpath("//script|//style|//noscript"):
+        bad.drop_tree()
+    for element in root.iter():
+        if isinstance(element.tag, str) and element.tag in _BLOCK_TAGS:
+            element.tail = "\n\n" + (element.tail or "")
+    return clean(str(root.text_content()))
+
+
+def text_to_html(text: str) -> str:
+    """Paragraphs of plain text as escaped `<p>` elements."""
+    return "".join(f"<p>{escape(p)}</p>" for p in text.split("\n\n") if p)
+
+
+def sanitize_html(html: str, base_url: str) -> str:
+    """Allowlisted HTML for feed content: no scripts, styles or handlers; absolute URLs."""
+
+    def absolute(tag: str, attribute: str, value: str) -> str | None:
+        if attribute in ("href", "src"):
+            url = urljoin(base_url, value.strip())
+            return url if url.startswith(("http://", "https://")) else None
+        return value
+
+    return nh3.clean(
+        html,
+        tags=_ALLOWED_TAGS,
+        attributes=_ALLOWED_ATTRIBUTES,
+        attribute_filter=absolute,
+        url_schemes={"http", "https"},
+        link_rel="noopener noreferrer",
+    ).strip()
+
+
+def extract_page(page: str | bytes, url: str) -> Extracted:
+    """Main text and metadata of an article page; empty text when nothing was found."""
+    document = trafilatura.bare_extraction(
+        page, url=url, with_metadata=True, include_comments=False, include_tables=False
+    )
+    if document is None:
+        return Extracted(text="", html="")
+    fields = document if isinstance(document, dict) else document.as_dict()
+    text = strip_boilerplate(clean(str(fields.get("text") or "").replace("\n", "\n\n")))
+    image = fields.get("image")
+    categories = tuple(
+        clean_line(str(name)) for name in (fields.get("categories") or []) if str(name).strip()
+    )
+    return Extracted(
+        text=text,
+        html=text_to_html(text),
+        title=clean_line(str(fields.get("title") or "")),
+        author=clean_line(str(fields.get("author") or "")),
+        image=urljoin(url, str(image)) if image else None,
+        categories=categories,
+    )

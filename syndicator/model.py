@@ -1,0 +1,117 @@
+"""Domain values shared by every stage: frozen dataclasses, no I/O.
+
+Config and store rows are translated into these at the edges, so the pure core (normalize,
+dedup, categorize, summarize, render, format) never sees pydantic or SQLAlchemy objects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+@dataclass(frozen=True)
+class Category:
+    slug: str
+    name: str
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    name: str
+    url: str
+    kind: str = "feed"
+    categories: tuple[str, ...] = ()
+    interval: int = 600  # seconds between polls
+
+
+@dataclass(frozen=True)
+class Channel:
+    id: str
+    chat_id: str
+    categories: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A candidate article as one source describes it, before normalization."""
+
+    source_id: str
+    guid: str
+    url: str
+    title: str
+    summary_html: str = ""
+    content_html: str = ""
+    author: str = ""
+    published: datetime | None = None
+    updated: datetime | None = None
+    image: str | None = None
+    category_names: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Article:
+    """A normalized article, ready to be stored (id is None) or read back from the store."""
+
+    source_id: str
+    guid: str
+    url: str
+    title: str
+    text: str
+    content_html: str
+    summary: str
+    published: datetime
+    updated: datetime
+    content_hash: str
+    author: str = ""
+    image: str | None = None
+    categories: tuple[str, ...] = ()
+    id: int | None = None
+
+
+class DeliveryState(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One article owed to one channel; `attempt` is the fencing token of the current claim."""
+
+    id: int
+    article_id: int
+    channel_id: str
+    chat_id: str
+    state: DeliveryState
+    attempt: int
+
+
+@dataclass(frozen=True)
+class SourceState:
+    source_id: str
+    etag: str | None = None
+    last_modified: str | None = None
+    last_polled_at: datetime | None = None
+    last_success_at: datetime | None = None
+    last_error: str | None = None
+    error_count: int = 0
+    next_poll_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PollResult:
+    """What one poll of one source did, for logs, the CLI and tests."""
+
+    source_id: str
+    fetched: int = 0
+    new: int = 0
+    duplicates: int = 0
+    not_modified: bool = False
+    error: str | None = None
+    article_ids: tuple[int, ...] = field(default=())

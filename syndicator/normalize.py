@@ -1,0 +1,92 @@
+"""Normalization stage (pure): one canonical form per article.
+
+Canonical URLs make the same article found through two feeds (or with tracking parameters)
+compare equal; dates become timezone-aware UTC so feeds and messages never shift; text is
+cleaned for publishing and hashed in its normalized form for duplicate detection.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
+
+from syndicator import arabic
+from syndicator.model import Article, Entry
+
+_TRACKING_PREFIXES = ("utm_", "mc_", "_hs")
+_TRACKING_PARAMS = frozenset({"fbclid", "gclid", "dclid", "yclid", "igshid", "ref_src", "amp"})
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_PATH_SAFE = "/:@!$&'()*+,;=-._~"
+
+
+@dataclass(frozen=True)
+class Body:
+    """The article's full text and HTML, from the feed entry or from its extracted page."""
+
+    text: str
+    html: str
+    image: str | None = None
+    author: str = ""
+
+
+def canonical_url(url: str) -> str:
+    """Lowercase scheme and host, no default port, fragment or tracking parameters.
+
+    Percent-encoding is made uniform, so an Arabic slug written raw in one feed and encoded
+    in another yields the same URL.
+    """
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower() or "http"
+    host = (parts.hostname or "").lower()
+    if parts.port and parts.port != _DEFAULT_PORTS.get(scheme):
+        host = f"{host}:{parts.port}"
+    path = quote(unquote(parts.path), safe=_PATH_SAFE) or "/"
+    query = [
+        (key, value)
+        for key, value in parse_qsl(parts.query, keep_blank_values=True)
+        if not key.lower().startswith(_TRACKING_PREFIXES) and key.lower() not in _TRACKING_PARAMS
+    ]
+    return urlunsplit((scheme, host, path, urlencode(query, quote_via=quote), ""))
+
+
+def as_utc(moment: datetime | None, fallback: datetime) -> datetime:
+    """Aware UTC datetime; naive values are taken as UTC, missing ones as `fallback`."""
+    if moment is None:
+        moment = fallback
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def content_hash(title: str, text: str) -> str:
+    """Hash of the normalized title and text: equal for the same story copied verbatim."""
+    words = arabic.words(title) + arabic.words(text)
+    return hashlib.sha256(" ".join(words).encode("utf-8")).hexdigest()
+
+
+def normalize_entry(entry: Entry, body: Body, now: datetime) -> Article:
+    """An `Article` with clean text, canonical URL and UTC dates; no categories or summary yet.
+
+    An entry without a publication date gets `now`, the moment it was first seen, so that it
+    still sorts sensibly; a future date (wrong server clocks) is clamped to `now`.
+    """
+    published = min(as_utc(entry.published or entry.updated, now), as_utc(now, now))
+    updated = max(as_utc(entry.updated, published), published)
+    title = arabic.clean_line(entry.title)
+    text = arabic.clean(body.text)
+    return Article(
+        source_id=entry.source_id,
+        guid=entry.guid.strip() or canonical_url(entry.url),
+        url=canonical_url(entry.url),
+        title=title,
+        text=text,
+        content_html=body.html,
+        summary="",
+        published=published,
+        updated=min(updated, as_utc(now, now)),
+        content_hash=content_hash(title, text),
+        author=arabic.clean_line(entry.author or body.author),
+        image=entry.image or body.image,
+    )

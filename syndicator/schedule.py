@@ -1,0 +1,84 @@
+"""Scheduling: APScheduler ticks, due sources go to the job backend.
+
+APScheduler's AsyncIOScheduler runs one short `tick` job every few seconds in the service's
+event loop. The tick reads which sources are due from the store (`next_poll_at`, set after
+every poll from the source's interval or its error backoff) and submits a poll for each.
+Keeping the schedule in our tables, not in APScheduler's job store, means a restart resumes
+exactly where it stopped and several replicas can share one schedule.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from syndicator.jobs import JobBackend
+from syndicator.model import Source
+from syndicator.store import Store
+
+log = logging.getLogger(__name__)
+
+TICK_SECONDS = 2.0
+
+
+class Scheduler:
+    def __init__(
+        self,
+        store: Store,
+        jobs: JobBackend,
+        poll: Callable[[Source], Awaitable[object]],
+        clock: Callable[[], datetime],
+        tick: float = TICK_SECONDS,
+    ) -> None:
+        self._store = store
+        self._jobs = jobs
+        self._poll = poll
+        self._clock = clock
+        self._tick_seconds = tick
+        self._scheduler = AsyncIOScheduler(timezone="UTC")
+
+    def start(self) -> None:
+        self._scheduler.add_job(
+            self.tick,
+            "interval",
+            seconds=self._tick_seconds,
+            next_run_time=datetime.now(self._scheduler.timezone),
+            id="tick",
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,
+        )
+        self._scheduler.start()
+
+    def shutdown(self) -> None:
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
+
+    @property
+    def running(self) -> bool:
+        return bool(self._scheduler.running)
+
+    async def tick(self) -> int:
+        """Submit a poll for every due source; returns how many were started."""
+        try:
+            sources = await self._store.registry.sources()
+            states = await self._store.registry.states()
+        except Exception:  # the database may be briefly unavailable; try next tick
+            log.exception("scheduler tick could not read the store")
+            return 0
+        now = self._clock()
+        started = 0
+        for source in sources:
+            state = states.get(source.id)
+            if state is None or state.next_poll_at is None or state.next_poll_at <= now:
+                started += await self._jobs.submit(f"poll:{source.id}", _bind(self._poll, source))
+        return started
+
+
+def _bind(
+    poll: Callable[[Source], Awaitable[object]], source: Source
+) -> Callable[[], Awaitable[object]]:
+    return lambda: poll(source)

@@ -1,0 +1,48 @@
+"""Schema migrations: Alembic, driven from code so `syndicator db upgrade` needs no ini file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine as create_sync_engine
+from sqlalchemy import event
+from sqlalchemy.exc import SQLAlchemyError
+
+from syndicator.errors import StoreError
+from syndicator.store.engine import ensure_sqlite_dir, sqlite_pragmas, sync_url
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def alembic_config(url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["url"] = sync_url(url)
+    return config
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    """Bring the database at `url` to `revision` (idempotent)."""
+    ensure_sqlite_dir(url)
+    try:
+        command.upgrade(alembic_config(url), revision)
+    except SQLAlchemyError as exc:
+        raise StoreError(f"database migration failed: {exc}") from exc
+
+
+def pending(url: str) -> bool:
+    """Whether the database is behind the newest migration."""
+    head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+    engine = create_sync_engine(sync_url(url))
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", sqlite_pragmas)
+    try:
+        with engine.connect() as connection:
+            current = MigrationContext.configure(connection).get_current_revision()
+    finally:
+        engine.dispose()
+    return current != head

@@ -1,0 +1,157 @@
+"""Store: what the operator configured (categories, sources, channels, routes) and the
+per-source polling state.
+
+`apply` makes the stored configuration match the config file; sources and channels removed
+from the file are disabled rather than deleted, so their articles and delivery history stay.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from syndicator.model import Category, Channel, Source, SourceState
+from syndicator.store import tables as t
+
+
+class Registry:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def apply(
+        self,
+        categories: Sequence[Category],
+        sources: Sequence[Source],
+        channels: Sequence[Channel],
+    ) -> None:
+        """Upsert everything from the config in one transaction; routes follow channels."""
+        async with self._engine.begin() as conn:
+            await _upsert(conn, t.categories, "slug", [
+                {"slug": c.slug, "name": c.name, "aliases": list(c.aliases)} for c in categories
+            ])  # fmt: skip
+            await _upsert(conn, t.sources, "id", [
+                {"id": s.id, "name": s.name, "url": s.url, "kind": s.kind,
+                 "categories": list(s.categories), "interval": s.interval, "enabled": True}
+                for s in sources
+            ])  # fmt: skip
+            await _upsert(conn, t.channels, "id", [
+                {"id": c.id, "chat_id": c.chat_id, "enabled": True} for c in channels
+            ])  # fmt: skip
+            await conn.execute(
+                update(t.sources).where(t.sources.c.id.not_in([s.id for s in sources]))
+                .values(enabled=False)
+            )  # fmt: skip
+            await conn.execute(
+                update(t.channels).where(t.channels.c.id.not_in([c.id for c in channels]))
+                .values(enabled=False)
+            )  # fmt: skip
+            await conn.execute(delete(t.routes))
+            rows = [
+                {"channel_id": c.id, "category_slug": slug, "source_id": None}
+                for c in channels
+                for slug in c.categories
+            ]
+            if rows:
+                await conn.execute(insert(t.routes), rows)
+
+    async def categories(self) -> list[Category]:
+        async with self._engine.connect() as conn:
+            rows = await conn.execute(select(t.categories).order_by(t.categories.c.slug))
+            return [Category(r.slug, r.name, tuple(r.aliases)) for r in rows]
+
+    async def sources(self, *, enabled_only: bool = True) -> list[Source]:
+        query = select(t.sources).order_by(t.sources.c.id)
+        if enabled_only:
+            query = query.where(t.sources.c.enabled.is_(True))
+        async with self._engine.connect() as conn:
+            return [
+                Source(r.id, r.name, r.url, r.kind, tuple(r.categories), r.interval)
+                for r in await conn.execute(query)
+            ]
+
+    async def state(self, source_id: str) -> SourceState:
+        async with self._engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    select(t.source_state).where(t.source_state.c.source_id == source_id)
+                )
+            ).first()
+        return SourceState(source_id) if row is None else SourceState(**row._asdict())
+
+    async def states(self) -> dict[str, SourceState]:
+        """Polling state of every source that has been polled at least once."""
+        async with self._engine.connect() as conn:
+            rows = await conn.execute(select(t.source_state))
+            return {row.source_id: SourceState(**row._asdict()) for row in rows}
+
+    async def record_poll(self, state: SourceState) -> None:
+        """Store the outcome of one poll (success or error) for that source."""
+        values = {
+            "etag": state.etag,
+            "last_modified": state.last_modified,
+            "last_polled_at": state.last_polled_at,
+            "last_success_at": state.last_success_at,
+            "last_error": state.last_error,
+            "error_count": state.error_count,
+            "next_poll_at": state.next_poll_at,
+        }
+        async with self._engine.begin() as conn:
+            await _upsert(conn, t.source_state, "source_id", [
+                {"source_id": state.source_id, **values}
+            ])  # fmt: skip
+
+
+def poll_succeeded(
+    previous: SourceState,
+    now: datetime,
+    next_poll: datetime,
+    etag: str | None,
+    last_modified: str | None,
+) -> SourceState:
+    """The state after a successful poll: validators kept, error streak reset."""
+    return SourceState(
+        source_id=previous.source_id,
+        etag=etag if etag is not None else previous.etag,
+        last_modified=last_modified if last_modified is not None else previous.last_modified,
+        last_polled_at=now,
+        last_success_at=now,
+        last_error=None,
+        error_count=0,
+        next_poll_at=next_poll,
+    )
+
+
+def poll_failed(
+    previous: SourceState, now: datetime, next_poll: datetime, error: str
+) -> SourceState:
+    """The state after a failed poll: validators kept, error counted."""
+    return SourceState(
+        source_id=previous.source_id,
+        etag=previous.etag,
+        last_modified=previous.last_modified,
+        last_polled_at=now,
+        last_success_at=previous.last_success_at,
+        last_error=error,
+        error_count=previous.error_count + 1,
+        next_poll_at=next_poll,
+    )
+
+
+async def _upsert(
+    conn: AsyncConnection, table: Table, key: str, rows: list[dict[str, object]]
+) -> None:
+    """Portable upsert: update the rows that exist, insert the others."""
+    if not rows:
+        return
+    column = table.c[key]
+    existing = set(
+        (await conn.execute(select(column).where(column.in_([r[key] for r in rows])))).scalars()
+    )
+    for row in rows:
+        if row[key] in existing:
+            await conn.execute(update(table).where(column == row[key]).values(**row))
+        else:
+            await conn.execute(insert(table).values(**row))

@@ -1,0 +1,161 @@
+"""Store schema: SQLAlchemy Core tables, identical on SQLite and PostgreSQL.
+
+The Alembic migrations under `migrations/versions` create exactly these tables; a test
+compares the two so they cannot drift. Times are stored as naive UTC and read back aware.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out, on every backend."""
+
+    impl = DateTime(timezone=False)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; pass an aware UTC datetime")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC)
+
+
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+categories = Table(
+    "categories",
+    metadata,
+    Column("slug", String(64), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("aliases", JSON, nullable=False, default=list),
+)
+
+sources = Table(
+    "sources",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("url", Text, nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("categories", JSON, nullable=False, default=list),
+    Column("interval", Integer, nullable=False),
+    Column("enabled", Boolean, nullable=False, default=True),
+)
+
+source_state = Table(
+    "source_state",
+    metadata,
+    Column("source_id", String(64), ForeignKey("sources.id", ondelete="CASCADE"), primary_key=True),
+    Column("etag", Text),
+    Column("last_modified", Text),
+    Column("last_polled_at", UTCDateTime),
+    Column("last_success_at", UTCDateTime),
+    Column("last_error", Text),
+    Column("error_count", Integer, nullable=False, default=0),
+    Column("next_poll_at", UTCDateTime),
+)
+
+articles = Table(
+    "articles",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("source_id", String(64), ForeignKey("sources.id"), nullable=False),
+    Column("guid", Text, nullable=False),
+    Column("url", Text, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("content_html", Text, nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("author", Text, nullable=False, default=""),
+    Column("image", Text),
+    Column("published_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("fetched_at", UTCDateTime, nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    UniqueConstraint("source_id", "guid"),
+    UniqueConstraint("url"),
+    Index(None, "published_at", "id"),
+    Index(None, "content_hash"),
+)
+
+article_categories = Table(
+    "article_categories",
+    metadata,
+    Column("article_id", Id, ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
+    Column("category_slug", String(64), primary_key=True),
+    Index(None, "category_slug", "article_id"),
+)
+
+channels = Table(
+    "channels",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("chat_id", String(64), nullable=False),
+    Column("enabled", Boolean, nullable=False, default=True),
+)
+
+routes = Table(
+    "routes",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("channel_id", String(64), ForeignKey("channels.id", ondelete="CASCADE"), nullable=False),
+    Column("category_slug", String(64)),
+    Column("source_id", String(64)),
+    Index(None, "category_slug"),
+)
+
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("article_id", Id, ForeignKey("articles.id", ondelete="CASCADE"), nullable=False),
+    Column("channel_id", String(64), ForeignKey("channels.id", ondelete="CASCADE"), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("attempt", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("telegram_message_id", BigInteger),
+    Column("last_error", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    UniqueConstraint("article_id", "channel_id"),
+    Index(None, "state", "next_attempt_at"),
+)

@@ -1,0 +1,1064 @@
+"""A strict fake of the Telegram Bot API, served over real HTTP on loopback for tests.
+
+python-telegram-bot talks to it unchanged: ``telegram.Bot(DEFAULT_TOKEN, base_url=fake.base_url)``.
+Requests are read the way Telegram reads them: GET query strings, url-encoded forms (where
+PTB JSON-encodes non-string values), multipart forms (file uploads) and JSON bodies. Method
+names are case-insensitive. Answers use Telegram's envelope, ``{"ok": true, "result": ...}`` or
+``{"ok": false, "error_code": N, "description": "...", "parameters": {...}}`` with HTTP status N.
+
+Faked methods: getMe, sendMessage, sendPhoto, editMessageText, editMessageCaption, getChat,
+getChatMember, getUpdates (offset/limit/timeout long poll/allowed_updates), deleteWebhook,
+setMyCommands, getMyCommands, answerCallbackQuery. Other methods get 404 "Not Found"; a
+well-formed wrong token gets 401 "Unauthorized" (a malformed one 404, as on Telegram).
+
+Strict like Telegram, with its wording: unknown chats, a bot that left, was kicked or lacks
+posting rights, HTML parse errors (see :mod:`tests.fakes.telegram_html`), text length 1..4096
+and caption length <= 1024 in UTF-16 code units after entity parsing, inline keyboard buttons,
+edits of missing or unchanged messages, migrated groups (:meth:`FakeBotAPI.migrate_chat`), and
+rate limits answered with 429 and ``retry_after``: per channel/group chat ``channel_per_minute``
+(20) in a sliding 60 s window, per private chat ``private_per_second`` (1) in a sliding 1 s
+window (so no burst above one message), and ``global_per_second`` (30) per token. Only sends
+count towards the limits; edits do not. ``clock`` (default ``time.monotonic``) can be replaced
+to test limits without sleeping.
+
+Deliberately stricter than Telegram: more than ``max_entities`` (100) formatting entities is
+rejected with "Bad Request: too many entities" (Telegram silently drops the rest); an inline
+button with several action fields is rejected; the HTML rules listed in telegram_html.
+Looser: MarkdownV2/Markdown text is accepted without validation (backslash escapes are
+removed for the length check, no entities are produced); message text is not trimmed.
+
+Recording: :meth:`FakeBotAPI.sent` lists successful sends and edits as :class:`SentMessage`,
+:attr:`FakeBotAPI.calls` every request with its HTTP status. All state sits behind one lock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import re
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from .telegram_html import Entity, EntityParseError, ParsedText, parse_html, utf16_len
+
+DEFAULT_TOKEN = "123456:TEST-fake-token-for-tests-only_abcde"
+
+_PATH_RE = re.compile(r"/bot([^/]*)/([^/]*)")
+_TOKEN_RE = re.compile(r"[0-9]+:[A-Za-z0-9_-]+")
+_MEMBER_STATUSES = frozenset({"creator", "administrator", "member", "restricted", "left", "kicked"})
+_CHAT_TYPES = frozenset({"private", "group", "supergroup", "channel"})
+_BUTTON_ACTIONS = (
+    "url",
+    "callback_data",
+    "web_app",
+    "login_url",
+    "switch_inline_query",
+    "switch_inline_query_current_chat",
+    "switch_inline_query_chosen_chat",
+    "copy_text",
+    "callback_game",
+    "pay",
+)
+_NOT_MODIFIED = (
+    "message is not modified: specified new message content and reply markup are exactly "
+    "the same as a current content and reply markup of the message"
+)
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    """A successful send or edit, as the fake understood it.
+
+    ``text`` is the visible plain text after entity parsing (the message text, or the caption
+    of a photo); ``caption`` is that plain caption for photo messages (else None); ``html`` is
+    the raw text/caption as received. ``link_preview_options`` (decoded JSON) and
+    ``disable_web_page_preview`` are the raw request values (PTB 22 only sends the former).
+    ``entities`` are the parsed MessageEntity objects as JSON dicts.
+    """
+
+    method: str
+    chat_id: int
+    message_id: int
+    text: str | None
+    html: str | None
+    caption: str | None
+    photo: str | None
+    parse_mode: str | None
+    reply_markup: dict[str, Any] | None
+    disable_notification: bool
+    link_preview_options: dict[str, Any] | None
+    disable_web_page_preview: bool | None
+    date: int
+    entities: tuple[dict[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class ApiCall:
+    """One request: canonical method name, parameters as received, HTTP status answered.
+
+    Form values stay strings (as PTB encoded them); uploaded files appear as
+    ``"<upload:N bytes>"``.
+    """
+
+    method: str
+    params: dict[str, Any]
+    status: int
+
+
+class ApiError(Exception):
+    """A Telegram error answer: HTTP status, description and optional parameters."""
+
+    def __init__(self, status: int, description: str, parameters: dict[str, int] | None = None):
+        super().__init__(description)
+        self.status = status
+        self.description = description
+        self.parameters = parameters
+
+    def payload(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "ok": False,
+            "error_code": self.status,
+            "description": self.description,
+        }
+        if self.parameters:
+            body["parameters"] = self.parameters
+        return body
+
+
+def _bad(reason: str, parameters: dict[str, int] | None = None) -> ApiError:
+    return ApiError(400, f"Bad Request: {reason}", parameters)
+
+
+class _Params:
+    """Typed access to request parameters, coercing strings like Telegram does."""
+
+    def __init__(self, values: dict[str, Any], files: dict[str, bytes]) -> None:
+        self.values = values
+        self.files = files
+
+    def text(self, name: str) -> str | None:
+        value = self.values.get(name)
+        if value is None or isinstance(value, str):
+            return value
+        return json.dumps(value)
+
+    def integer(self, name: str, *, error: str) -> int | None:
+        value = self.values.get(name)
+        if value is None or value == "":
+            return None
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        try:
+            return int(str(value).strip())
+        except ValueError:
+            raise _bad(error) from None
+
+    def flag(self, name: str) -> bool | None:
+        value = self.values.get(name)
+        if value is None:
+            return None
+        return value is True or str(value).lower() in ("true", "1")
+
+    def json(self, name: str, *, error: str) -> Any:
+        value = self.values.get(name)
+        if not isinstance(value, str):
+            return value
+        try:
+            return json.loads(value)
+        except ValueError:
+            raise _bad(error) from None
+
+    def upload(self, name: str) -> bytes | None:
+        value = self.values.get(name)
+        if isinstance(value, str) and value.startswith("attach://"):
+            return self.files.get(value.removeprefix("attach://"))
+        return self.files.get(name)
+
+
+@dataclass
+class _Chat:
+    id: int
+    type: str
+    title: str
+    username: str | None
+    bot_status: str
+    can_post_messages: bool
+    members: dict[int, str] = field(default_factory=dict)
+    migrated_to: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"id": self.id, "type": self.type}
+        data["first_name" if self.type == "private" else "title"] = self.title
+        if self.username:
+            data["username"] = self.username
+        return data
+
+
+@dataclass
+class _Post:
+    chat: _Chat
+    message_id: int
+    date: int
+    body: ParsedText
+    photo: str | None
+    reply_markup: dict[str, Any] | None
+    edit_date: int | None = None
+
+
+class _SlidingWindows:
+    """Timestamps of recent sends per key; answers how long until a slot frees."""
+
+    def __init__(self) -> None:
+        self._hits: dict[object, deque[float]] = {}
+
+    def retry_after(self, key: object, limit: int, window: float, now: float) -> int | None:
+        hits = self._hits.setdefault(key, deque())
+        while hits and hits[0] <= now - window:
+            hits.popleft()
+        if limit <= 0:
+            return math.ceil(window)
+        if len(hits) < limit:
+            return None
+        oldest = hits[len(hits) - limit]  # the send whose expiry frees a slot
+        return max(1, math.ceil(oldest + window - now))
+
+    def record(self, key: object, now: float) -> None:
+        self._hits.setdefault(key, deque()).append(now)
+
+
+class FakeBotAPI:
+    """The fake server and its recorded state; see the module docstring."""
+
+    bot_username: str = "syndicator_test_bot"
+
+    def __init__(
+        self,
+        *,
+        token: str = DEFAULT_TOKEN,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        rate_limits: bool = True,
+    ) -> None:
+        self.token = token
+        self.host = host
+        self.port = port
+        self.rate_limits = rate_limits
+        self.channel_per_minute = 20
+        self.private_per_second = 1
+        self.global_per_second = 30
+        self.max_entities = 100
+        self.clock: Callable[[], float] = time.monotonic
+        self.bot_id = int(token.split(":", 1)[0])
+        self._cond = threading.Condition()
+        self._chats: dict[int, _Chat] = {}
+        self._posts: dict[tuple[int, int], _Post] = {}
+        self._next_message_id: dict[int, int] = {}
+        self._sent: list[SentMessage] = []
+        self._calls: list[ApiCall] = []
+        self._failures: dict[str, deque[ApiError]] = {}
+        self._updates: list[dict[str, Any]] = []
+        self._next_update_id = 1
+        self._commands: list[Any] = []
+        self._windows = _SlidingWindows()
+        self._stopping = False
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self._methods: dict[str, tuple[str, Callable[[_Params], Any]]] = {
+            name.lower(): (name, handler)
+            for name, handler in {
+                "getMe": self._get_me,
+                "sendMessage": self._send_message,
+                "sendPhoto": self._send_photo,
+                "editMessageText": self._edit_message_text,
+                "editMessageCaption": self._edit_message_caption,
+                "getChat": self._get_chat,
+                "getChatMember": self._get_chat_member,
+                "getUpdates": self._get_updates,
+                "deleteWebhook": lambda p: True,
+                "setMyCommands": self._set_my_commands,
+                "getMyCommands": lambda p: list(self._commands),
+                "answerCallbackQuery": self._answer_callback_query,
+            }.items()
+        }
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    def start(self) -> FakeBotAPI:
+        if self._server is not None:
+            raise RuntimeError("FakeBotAPI is already running")
+        self._stopping = False
+        self._server = _Server((self.host, self.port), self)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="fake-bot-api",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Wake long polls, stop serving, close the socket and join all threads."""
+        server, thread = self._server, self._thread
+        if server is None:
+            return
+        with self._cond:
+            self._stopping = True
+            self._cond.notify_all()
+        server.shutdown()
+        server.server_close()  # joins the request threads (daemon_threads is False)
+        if thread is not None:
+            thread.join()
+        self._server = self._thread = None
+
+    def __enter__(self) -> FakeBotAPI:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        """``http://127.0.0.1:PORT/bot``: pass as ``telegram.Bot(token, base_url=...)``."""
+        if self._server is None:
+            raise RuntimeError("FakeBotAPI is not running; call start() first")
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}/bot"
+
+    # -- arranging ------------------------------------------------------------------------
+
+    def add_chat(
+        self,
+        chat_id: int,
+        *,
+        type: str = "channel",
+        title: str = "قناة الاختبار",
+        username: str | None = None,
+        bot_status: str = "administrator",
+        can_post_messages: bool = True,
+    ) -> None:
+        """Register (or replace) a chat; private chats use ``title`` as first name."""
+        if type not in _CHAT_TYPES:
+            raise ValueError(f"unknown chat type {type!r}")
+        _check_status(bot_status)
+        with self._cond:
+            old = self._chats.get(chat_id)
+            chat = _Chat(chat_id, type, title, username, bot_status, can_post_messages)
+            if old is not None:
+                chat.members = old.members
+            self._chats[chat_id] = chat
+
+    def add_member(self, chat_id: int, user_id: int, status: str = "administrator") -> None:
+        """Set a user's status in a chat, as getChatMember will report it."""
+        _check_status(status)
+        with self._cond:
+            self._chats[chat_id].members[user_id] = status
+
+    def migrate_chat(self, chat_id: int, new_chat_id: int) -> None:
+        """Upgrade a group: sends to ``chat_id`` now fail with ``migrate_to_chat_id``."""
+        with self._cond:
+            old = self._chats[chat_id]
+            old.migrated_to = new_chat_id
+            if new_chat_id not in self._chats:
+                self._chats[new_chat_id] = _Chat(
+                    new_chat_id,
+                    "supergroup",
+                    old.title,
+                    old.username,
+                    old.bot_status,
+                    old.can_post_messages,
+                    dict(old.members),
+                )
+
+    def fail_next(
+        self,
+        method: str,
+        *,
+        status: int,
+        description: str,
+        retry_after: int | None = None,
+        migrate_to_chat_id: int | None = None,
+        count: int = 1,
+    ) -> None:
+        """Answer the next ``count`` calls of ``method`` with this error (queued in order)."""
+        parameters: dict[str, int] = {}
+        if retry_after is not None:
+            parameters["retry_after"] = retry_after
+        if migrate_to_chat_id is not None:
+            parameters["migrate_to_chat_id"] = migrate_to_chat_id
+        error = ApiError(status, description, parameters or None)
+        with self._cond:
+            queue = self._failures.setdefault(method.lower(), deque())
+            queue.extend([error] * count)
+
+    def push_update(self, update: dict[str, Any]) -> int:
+        """Queue a raw Update for getUpdates; its ``update_id`` is assigned and returned."""
+        with self._cond:
+            update_id = self._next_update_id
+            self._next_update_id += 1
+            self._updates.append({**update, "update_id": update_id})
+            self._cond.notify_all()
+            return update_id
+
+    def push_text(
+        self, chat_id: int, user_id: int, text: str, *, chat_type: str = "private"
+    ) -> int:
+        """Queue a user's text message (a leading ``/command`` gets its bot_command entity)."""
+        with self._cond:
+            known = self._chats.get(chat_id)
+            title = f"User {user_id}" if chat_type == "private" else f"Chat {chat_id}"
+            chat = known or _Chat(chat_id, chat_type, title, None, "member", True)
+            message: dict[str, Any] = {
+                "message_id": self._take_message_id(chat_id),
+                "from": {"id": user_id, "is_bot": False, "first_name": f"User {user_id}"},
+                "chat": chat.to_json(),
+                "date": int(time.time()),
+                "text": text,
+            }
+        if text.startswith("/"):
+            command = text.split(maxsplit=1)[0]
+            message["entities"] = [
+                {"type": "bot_command", "offset": 0, "length": utf16_len(command)}
+            ]
+        return self.push_update({"message": message})
+
+    # -- inspecting -----------------------------------------------------------------------
+
+    def sent(self, chat_id: int | None = None) -> list[SentMessage]:
+        """Successful sends and edits so far, in order (a copy)."""
+        with self._cond:
+            return [m for m in self._sent if chat_id is None or m.chat_id == chat_id]
+
+    @property
+    def calls(self) -> list[ApiCall]:
+        """Every request so far, including failed ones (a copy)."""
+        with self._cond:
+            return list(self._calls)
+
+    def wait_for_messages(
+        self, chat_id: int, count: int, timeout: float = 10.0
+    ) -> list[SentMessage]:
+        """Block until ``chat_id`` has >= ``count`` new messages (sends, not edits).
+
+        Blocking: from async code use :meth:`await_messages`, or the event loop that would
+        send them stalls.
+        """
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while len(posted := self._posted(chat_id)) < count:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(_not_enough(chat_id, count, timeout, posted))
+                self._cond.wait(min(remaining, 0.05))
+            return posted
+
+    async def await_messages(  # same signature as the blocking twin
+        self,
+        chat_id: int,
+        count: int,
+        timeout: float = 10.0,  # noqa: ASYNC109
+    ) -> list[SentMessage]:
+        """Async twin of :meth:`wait_for_messages` that yields to the event loop."""
+        deadline = time.monotonic() + timeout
+        while len(posted := self._locked_posted(chat_id)) < count:
+            if time.monotonic() >= deadline:
+                raise AssertionError(_not_enough(chat_id, count, timeout, posted))
+            await asyncio.sleep(0.01)
+        return posted
+
+    def _locked_posted(self, chat_id: int) -> list[SentMessage]:
+        with self._cond:
+            return self._posted(chat_id)
+
+    def _posted(self, chat_id: int) -> list[SentMessage]:
+        return [m for m in self._sent if m.chat_id == chat_id and m.method.startswith("send")]
+
+    # -- request handling (called by the HTTP handler threads) ----------------------------
+
+    def handle(
+        self, path: str, values: dict[str, Any], files: dict[str, bytes]
+    ) -> tuple[int, dict[str, Any]]:
+        """Answer one request to ``path`` (``/bot<token>/<method>``); records the call."""
+        match = _PATH_RE.fullmatch(path)
+        method = match.group(2) if match else path
+        entry = self._methods.get(method.lower())
+        name = entry[0] if entry else method
+        with self._cond:
+            try:
+                result = self._dispatch(match, entry, _Params(values, files))
+                status, payload = 200, {"ok": True, "result": result}
+            except ApiError as error:
+                status, payload = error.status, error.payload()
+            recorded = {**values, **{k: f"<upload:{len(v)} bytes>" for k, v in files.items()}}
+            self._calls.append(ApiCall(name, recorded, status))
+        return status, payload
+
+    def _dispatch(
+        self,
+        match: re.Match[str] | None,
+        entry: tuple[str, Callable[[_Params], Any]] | None,
+        params: _Params,
+    ) -> Any:
+        if match is None:
+            raise ApiError(404, "Not Found")
+        if match.group(1) != self.token:
+            if _TOKEN_RE.fullmatch(match.group(1)):
+                raise ApiError(401, "Unauthorized")
+            raise ApiError(404, "Not Found")
+        if entry is None:
+            raise ApiError(404, "Not Found")
+        injected = self._failures.get(entry[0].lower())
+        if injected:
+            raise injected.popleft()
+        return entry[1](params)
+
+    # -- methods --------------------------------------------------------------------------
+
+    def _bot_user(self) -> dict[str, Any]:
+        return {
+            "id": self.bot_id,
+            "is_bot": True,
+            "first_name": "Syndicator Test Bot",
+            "username": self.bot_username,
+        }
+
+    def _get_me(self, params: _Params) -> dict[str, Any]:
+        return {
+            **self._bot_user(),
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+        }
+
+    def _send_message(self, params: _Params) -> dict[str, Any]:
+        chat = self._writable_chat(params)
+        body = self._formatted(params, "text", "entities")
+        _check_text(body.text)
+        markup = self._reply_markup(params)
+        return self._deliver("sendMessage", chat, params, body, None, markup)
+
+    def _send_photo(self, params: _Params) -> dict[str, Any]:
+        chat = self._writable_chat(params)
+        upload = params.upload("photo")
+        photo = f"<upload:{len(upload)} bytes>" if upload is not None else params.text("photo")
+        if not photo:
+            raise _bad("there is no photo in the request")
+        body = self._formatted(params, "caption", "caption_entities")
+        _check_caption(body.text)
+        markup = self._reply_markup(params)
+        return self._deliver("sendPhoto", chat, params, body, photo, markup)
+
+    def _edit_message_text(self, params: _Params) -> dict[str, Any]:
+        post = self._post_to_edit(params)
+        if post.photo is not None:
+            raise _bad("there is no text in the message to edit")
+        body = self._formatted(params, "text", "entities")
+        _check_text(body.text)
+        return self._edit("editMessageText", post, params, body)
+
+    def _edit_message_caption(self, params: _Params) -> dict[str, Any]:
+        post = self._post_to_edit(params)
+        if post.photo is None:
+            raise _bad("there is no caption in the message to edit")
+        body = self._formatted(params, "caption", "caption_entities")
+        _check_caption(body.text)
+        return self._edit("editMessageCaption", post, params, body)
+
+    def _get_chat(self, params: _Params) -> dict[str, Any]:
+        chat = self._chat(params)
+        return {
+            **chat.to_json(),
+            "accent_color_id": 0,
+            "max_reaction_count": 11,
+            "accepted_gift_types": dict.fromkeys(
+                (
+                    "unlimited_gifts",
+                    "limited_gifts",
+                    "unique_gifts",
+                    "premium_subscription",
+                    "gifts_from_channels",
+                ),
+                False,
+            ),
+        }
+
+    def _get_chat_member(self, params: _Params) -> dict[str, Any]:
+        chat = self._chat(params)
+        user_id = params.integer("user_id", error="invalid user_id specified")
+        if user_id is None:
+            raise _bad("invalid user_id specified")
+        if user_id == self.bot_id:
+            member = _member_json(chat.bot_status, self._bot_user())
+            if chat.bot_status == "administrator" and chat.type == "channel":
+                member["can_post_messages"] = chat.can_post_messages
+            return member
+        if user_id not in chat.members:
+            raise _bad("user not found")
+        user = {"id": user_id, "is_bot": False, "first_name": f"User {user_id}"}
+        return _member_json(chat.members[user_id], user)
+
+    def _get_updates(self, params: _Params) -> list[dict[str, Any]]:
+        offset = params.integer("offset", error="invalid offset specified") or 0
+        limit = params.integer("limit", error="invalid limit specified") or 100
+        timeout = params.integer("timeout", error="invalid timeout specified") or 0
+        allowed = params.json("allowed_updates", error="can't parse allowed_updates JSON")
+        if offset > 0:
+            self._updates = [u for u in self._updates if u["update_id"] >= offset]
+        elif offset < 0:
+            self._updates = self._updates[offset:]
+        deadline = time.monotonic() + max(timeout, 0)
+        while True:
+            batch = [u for u in self._updates if _update_allowed(u, allowed)]
+            remaining = deadline - time.monotonic()
+            if batch or self._stopping or remaining <= 0:
+                return batch[: min(max(limit, 1), 100)]
+            self._cond.wait(remaining)
+
+    def _set_my_commands(self, params: _Params) -> bool:
+        commands = params.json("commands", error="can't parse commands JSON object")
+        if not isinstance(commands, list):
+            raise _bad("can't parse commands JSON object")
+        for command in commands:
+            name = command.get("command", "") if isinstance(command, dict) else ""
+            if not re.fullmatch(r"[a-z0-9_]{1,32}", str(name)):
+                raise _bad("BOT_COMMAND_INVALID")
+            if not 1 <= len(str(command.get("description", ""))) <= 256:
+                raise _bad("command description must be non-empty")
+        self._commands = commands
+        return True
+
+    def _answer_callback_query(self, params: _Params) -> bool:
+        if not params.text("callback_query_id"):
+            raise _bad("query is too old and response timeout expired or query ID is invalid")
+        return True
+
+    # -- shared steps ---------------------------------------------------------------------
+
+    def _chat(self, params: _Params) -> _Chat:
+        raw = (params.text("chat_id") or "").strip()
+        if not raw:
+            raise _bad("chat_id is empty")
+        chat: _Chat | None = None
+        if raw.startswith("@"):
+            wanted = raw[1:].lower()
+            chat = next(
+                (c for c in self._chats.values() if (c.username or "").lower() == wanted), None
+            )
+        elif re.fullmatch(r"-?[0-9]+", raw):
+            chat = self._chats.get(int(raw))
+        if chat is None:
+            raise _bad("chat not found")
+        if chat.migrated_to is not None:
+            raise _bad(
+                "group chat was upgraded to a supergroup chat",
+                {"migrate_to_chat_id": chat.migrated_to},
+            )
+        return chat
+
+    def _writable_chat(self, params: _Params) -> _Chat:
+        chat = self._chat(params)
+        status = chat.bot_status
+        if chat.type == "private":
+            if status == "kicked":
+                raise ApiError(403, "Forbidden: bot was blocked by the user")
+            if status == "left":
+                raise ApiError(403, "Forbidden: bot can't initiate conversation with a user")
+            return chat
+        kind = f"{chat.type} chat"
+        if status == "kicked":
+            raise ApiError(403, f"Forbidden: bot was kicked from the {kind}")
+        if status == "left":
+            raise ApiError(403, f"Forbidden: bot is not a member of the {kind}")
+        may_post = status in ("administrator", "creator") and chat.can_post_messages
+        if chat.type == "channel" and not may_post:
+            raise _bad("need administrator rights in the channel chat")
+        return chat
+
+    def _formatted(self, params: _Params, text_field: str, entities_field: str) -> ParsedText:
+        raw = params.text(text_field) or ""
+        mode = (params.text("parse_mode") or "").strip().lower()
+        if mode == "html":
+            try:
+                body = parse_html(raw)
+            except EntityParseError as error:
+                raise _bad(f"can't parse entities: {error}") from None
+        elif mode in ("markdownv2", "markdown"):
+            body = ParsedText(re.sub(r"\\(.)", r"\1", raw))
+        elif mode:
+            raise _bad("unsupported parse_mode")
+        else:
+            body = ParsedText(raw, _explicit_entities(params, entities_field))
+        if len(body.entities) > self.max_entities:
+            raise _bad("too many entities")
+        return body
+
+    def _reply_markup(self, params: _Params) -> dict[str, Any] | None:
+        error = "can't parse reply keyboard markup JSON object"
+        markup = params.json("reply_markup", error=error)
+        if markup is None:
+            return None
+        if not isinstance(markup, dict):
+            raise _bad(error)
+        if "inline_keyboard" in markup:
+            _check_inline_keyboard(markup["inline_keyboard"])
+        return markup
+
+    def _check_rate(self, chat: _Chat) -> None:
+        if not self.rate_limits:
+            return
+        now = self.clock()
+        if chat.type == "private":
+            per_chat = (self.private_per_second, 1.0)
+        else:
+            per_chat = (self.channel_per_minute, 60.0)
+        waits = [
+            self._windows.retry_after(("chat", chat.id), *per_chat, now),
+            self._windows.retry_after("token", self.global_per_second, 1.0, now),
+        ]
+        wait = max((w for w in waits if w is not None), default=None)
+        if wait is not None:
+            raise ApiError(429, f"Too Many Requests: retry after {wait}", {"retry_after": wait})
+        self._windows.record(("chat", chat.id), now)
+        self._windows.record("token", now)
+
+    def _take_message_id(self, chat_id: int) -> int:
+        message_id = self._next_message_id.get(chat_id, 1)
+        self._next_message_id[chat_id] = message_id + 1
+        return message_id
+
+    def _deliver(
+        self,
+        method: str,
+        chat: _Chat,
+        params: _Params,
+        body: ParsedText,
+        photo: str | None,
+        markup: dict[str, Any] | None,
+    ) -> dict[str, Any]:
+        preview = self._link_preview(params)
+        self._check_rate(chat)
+        post = _Post(chat, self._take_message_id(chat.id), int(time.time()), body, photo, markup)
+        self._posts[(chat.id, post.message_id)] = post
+        self._record(method, post, params, preview)
+        return self._message_json(post, preview)
+
+    def _link_preview(self, params: _Params) -> dict[str, Any] | None:
+        error = "can't parse link preview options JSON object"
+        preview = params.json("link_preview_options", error=error)
+        if preview is not None and not isinstance(preview, dict):
+            raise _bad(error)
+        return preview
+
+    def _post_to_edit(self, params: _Params) -> _Post:
+        if params.text("inline_message_id"):
+            raise _bad("MESSAGE_ID_INVALID")
+        chat = self._writable_chat(params)
+        error = "message identifier is not specified"
+        message_id = params.integer("message_id", error=error)
+        if message_id is None:
+            raise _bad(error)
+        post = self._posts.get((chat.id, message_id))
+        if post is None:
+            raise _bad("message to edit not found")
+        return post
+
+    def _edit(self, method: str, post: _Post, params: _Params, body: ParsedText) -> dict[str, Any]:
+        markup = self._reply_markup(params)
+        preview = self._link_preview(params)
+        if (post.body, post.reply_markup) == (body, markup):
+            raise _bad(_NOT_MODIFIED)
+        post.body, post.reply_markup, post.edit_date = body, markup, int(time.time())
+        self._record(method, post, params, preview)
+        return self._message_json(post, preview)
+
+    def _record(
+        self, method: str, post: _Post, params: _Params, preview: dict[str, Any] | None
+    ) -> None:
+        is_photo = post.photo is not None
+        raw = params.text("caption" if is_photo else "text")
+        message = SentMessage(
+            method=method,
+            chat_id=post.chat.id,
+            message_id=post.message_id,
+            text=post.body.text if raw is not None else None,
+            html=raw,
+            caption=post.body.text if is_photo and raw is not None else None,
+            photo=post.photo,
+            parse_mode=params.text("parse_mode"),
+            reply_markup=post.reply_markup,
+            disable_notification=bool(params.flag("disable_notification")),
+            link_preview_options=preview,
+            disable_web_page_preview=params.flag("disable_web_page_preview"),
+            date=post.edit_date or post.date,
+            entities=tuple(e.to_json() for e in post.body.entities),
+        )
+        self._sent.append(message)
+        self._cond.notify_all()
+
+    def _message_json(self, post: _Post, preview: dict[str, Any] | None) -> dict[str, Any]:
+        chat = post.chat.to_json()
+        data: dict[str, Any] = {"message_id": post.message_id, "date": post.date, "chat": chat}
+        if post.chat.type == "channel":
+            data["sender_chat"] = chat
+        else:
+            data["from"] = self._bot_user()
+        entities = [e.to_json() for e in post.body.entities]
+        if post.photo is None:
+            data["text"] = post.body.text
+            if entities:
+                data["entities"] = entities
+            if preview:
+                data["link_preview_options"] = preview
+        else:
+            data["photo"] = _photo_sizes(post)
+            if post.body.text:
+                data["caption"] = post.body.text
+            if entities:
+                data["caption_entities"] = entities
+        if post.reply_markup is not None:
+            data["reply_markup"] = post.reply_markup
+        if post.edit_date is not None:
+            data["edit_date"] = post.edit_date
+        return data
+
+
+def _check_status(status: str) -> None:
+    if status not in _MEMBER_STATUSES:
+        raise ValueError(f"unknown member status {status!r}; use one of {sorted(_MEMBER_STATUSES)}")
+
+
+def _not_enough(chat_id: int, count: int, timeout: float, posted: list[SentMessage]) -> str:
+    return (
+        f"chat {chat_id}: expected >= {count} messages within {timeout}s, "
+        f"got {len(posted)}: {posted!r}"
+    )
+
+
+def _check_text(text: str) -> None:
+    if not text.strip():
+        raise _bad("message text is empty")
+    if utf16_len(text) > 4096:
+        raise _bad("message is too long")
+
+
+def _check_caption(caption: str) -> None:
+    if utf16_len(caption) > 1024:
+        raise _bad("message caption is too long")
+
+
+def _explicit_entities(params: _Params, name: str) -> tuple[Entity, ...]:
+    raw = params.json(name, error="can't parse entities JSON object")
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not all(isinstance(e, dict) for e in raw):
+        raise _bad("can't parse entities JSON object")
+    return tuple(
+        Entity(
+            str(e.get("type")),
+            int(e.get("offset", 0)),
+            int(e.get("length", 0)),
+            e.get("url"),
+            e.get("language"),
+            e.get("custom_emoji_id"),
+        )
+        for e in raw
+    )
+
+
+def _check_inline_keyboard(rows: Any) -> None:
+    if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
+        raise _bad(
+            'field "inline_keyboard" of the InlineKeyboardMarkup should be an Array of Arrays'
+        )
+    for row in rows:
+        for button in row:
+            _check_button(button)
+
+
+def _check_button(button: Any) -> None:
+    prefix = "can't parse inline keyboard button: "
+    if not isinstance(button, dict):
+        raise _bad(prefix + "InlineKeyboardButton should be an Object")
+    if not isinstance(button.get("text"), str):
+        raise _bad(prefix + 'Field "text" must be of type String')
+    if not button["text"]:
+        raise _bad(prefix + 'Field "text" must be non-empty')
+    actions = [key for key in _BUTTON_ACTIONS if key in button]
+    if not actions:
+        raise _bad(prefix + "Text buttons are unallowed in the inline keyboard")
+    if len(actions) > 1:
+        raise _bad(prefix + f"exactly one of the optional fields must be used, got {actions}")
+    url = button.get("url")
+    if url is not None and not re.match(r"(?i)(https?|tg)://\S+$", str(url)):
+        raise _bad(f"inline keyboard button URL '{url}' is invalid: Wrong HTTP URL")
+    data = button.get("callback_data")
+    if data is not None and not (isinstance(data, str) and 1 <= len(data.encode()) <= 64):
+        raise _bad("BUTTON_DATA_INVALID")
+
+
+_ADMIN_RIGHTS: dict[str, bool] = {
+    "can_be_edited": False,
+    "is_anonymous": False,
+    "can_manage_chat": True,
+    "can_delete_messages": True,
+    "can_manage_video_chats": False,
+    "can_restrict_members": False,
+    "can_promote_members": False,
+    "can_change_info": True,
+    "can_invite_users": True,
+    "can_post_stories": False,
+    "can_edit_stories": False,
+    "can_delete_stories": False,
+}
+_RESTRICTIONS: dict[str, Any] = {
+    "is_member": True,
+    "until_date": 0,
+    **dict.fromkeys(
+        [
+            "can_change_info",
+            "can_invite_users",
+            "can_pin_messages",
+            "can_send_messages",
+            "can_send_polls",
+            "can_send_other_messages",
+            "can_add_web_page_previews",
+            "can_manage_topics",
+            "can_send_audios",
+            "can_send_documents",
+            "can_send_photos",
+            "can_send_videos",
+            "can_send_video_notes",
+            "can_send_voice_notes",
+            "can_edit_tag",
+            "can_react_to_messages",
+        ],
+        False,
+    ),
+}
+_MEMBER_FIELDS: dict[str, dict[str, Any]] = {
+    "creator": {"is_anonymous": False},
+    "administrator": _ADMIN_RIGHTS,
+    "restricted": _RESTRICTIONS,
+    "kicked": {"until_date": 0},
+}
+
+
+def _member_json(status: str, user: dict[str, Any]) -> dict[str, Any]:
+    """A ChatMember object with the fields PTB requires for that status."""
+    return {"status": status, "user": user, **_MEMBER_FIELDS.get(status, {})}
+
+
+def _photo_sizes(post: _Post) -> list[dict[str, Any]]:
+    file_id = f"fake-photo-{post.chat.id}-{post.message_id}"
+    return [
+        {"file_id": f"{file_id}-s", "file_unique_id": f"{file_id}-s", "width": 90, "height": 60},
+        {"file_id": file_id, "file_unique_id": file_id, "width": 800, "height": 533},
+    ]
+
+
+def _update_allowed(update: dict[str, Any], allowed: Any) -> bool:
+    if not allowed:
+        return True
+    return any(key in update for key in allowed)
+
+
+# -- HTTP plumbing ----------------------------------------------------------------------------
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = False  # so server_close() joins the request threads
+    block_on_close = True
+
+    def __init__(self, address: tuple[str, int], fake: FakeBotAPI) -> None:
+        super().__init__(address, _Handler)
+        self.fake = fake
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    timeout = 10  # seconds a silent client may hold a request thread
+
+    def do_GET(self) -> None:
+        self._serve()
+
+    def do_POST(self) -> None:
+        self._serve()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silent: request lines carry the token."""
+
+    def _serve(self) -> None:
+        url = urlsplit(self.path)
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            values, files = _read_params(self.headers.get("Content-Type", ""), body, url.query)
+            status, payload = self.server.fake.handle(url.path, values, files)
+        except ApiError as error:
+            status, payload = error.status, error.payload()
+        except Exception as error:  # a bug in the fake: make it visible to the client
+            status = 500
+            payload = {"ok": False, "error_code": 500, "description": f"fake bug: {error!r}"}
+        data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+def _read_params(
+    content_type: str, body: bytes, query: str
+) -> tuple[dict[str, Any], dict[str, bytes]]:
+    values: dict[str, Any] = dict(parse_qsl(query, keep_blank_values=True))
+    files: dict[str, bytes] = {}
+    mime = content_type.split(";", 1)[0].strip().lower()
+    if mime == "application/json" and body:
+        try:
+            decoded = json.loads(body)
+        except ValueError:
+            raise _bad("can't parse JSON body") from None
+        if not isinstance(decoded, dict):
+            raise _bad("can't parse JSON body")
+        values.update(decoded)
+    elif mime == "application/x-www-form-urlencoded":
+        values.update(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+    elif mime == "multipart/form-data":
+        fields, files = _read_multipart(content_type, body)
+        values.update(fields)
+    return values, files
+
+
+def _read_multipart(content_type: str, body: bytes) -> tuple[dict[str, str], dict[str, bytes]]:
+    boundary = re.search(r'boundary="?([^";]+)"?', content_type)
+    if boundary is None:
+        raise _bad("can't parse multipart body")
+    fields: dict[str, str] = {}
+    files: dict[str, bytes] = {}
+    for part in body.split(b"--" + boundary.group(1).encode())[1:]:
+        if part.startswith(b"--"):
+            break
+        head, _, content = part.partition(b"\r\n\r\n")
+        content = content.removesuffix(b"\r\n")
+        name = re.search(rb'\bname="([^"]*)"', head)
+        if name is None:
+            continue
+        key = name.group(1).decode("utf-8")
+        if re.search(rb"\bfilename\*?=", head):
+            files[key] = content
+        else:
+            fields[key] = content.decode("utf-8")
+    return fields, files
