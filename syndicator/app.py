@@ -82,11 +82,22 @@ class App:
             global_rate=cfg.telegram.global_rate, per_chat_interval=cfg.telegram.per_chat_interval
         )
         self.dispatcher = Dispatcher(self.store, sender, pacer, clock)
-        site = Site(title=cfg.feeds.title, base_url=settings.public_url, limit=cfg.feeds.limit)
-        self.feeds = FeedServer(self.store, site)
         self.jobs = LocalJobs()
         self.scheduler = Scheduler(self.store, self.jobs, self.poll, clock)
         self.bound_port: int | None = None
+
+    @property
+    def public_url(self) -> str:
+        """Where readers reach the feeds; with port 0 it is known only once bound."""
+        http = self.settings.file.http
+        if http.public_url is None and http.port == 0 and self.bound_port is not None:
+            return self.settings.public_url.rsplit(":", 1)[0] + f":{self.bound_port}"
+        return self.settings.public_url
+
+    def feed_server(self) -> FeedServer:
+        feeds = self.settings.file.feeds
+        site = Site(title=feeds.title, base_url=self.public_url, limit=feeds.limit)
+        return FeedServer(self.store, site)
 
     async def __aenter__(self) -> App:
         return self
@@ -174,7 +185,7 @@ class App:
             tasks.append(asyncio.create_task(self.dispatcher.run(stop), name="dispatcher"))
         if sock is not None:
             config = uvicorn.Config(
-                self.feeds.app(), log_level="warning", lifespan="off", access_log=False
+                self.feed_server().app(), log_level="warning", lifespan="off", access_log=False
             )
             server = _EmbeddedServer(config)
             tasks.append(asyncio.create_task(server.serve(sockets=[sock]), name="http"))
@@ -183,7 +194,7 @@ class App:
         log.info(
             "running: collect=%s dispatch=%s (%s) serve=%s",
             collect, dispatch, "dry-run" if self.dry_run else "telegram",
-            f"{self.settings.public_url}/" if serve else "no",
+            f"{self.public_url}/" if serve else "no",
         )  # fmt: skip
         if ready is not None:
             ready.set()

@@ -21,7 +21,7 @@ from syndicator.store import Store
 
 log = logging.getLogger(__name__)
 
-TICK_SECONDS = 2.0
+TICK_SECONDS = 1.0
 
 
 class Scheduler:

@@ -49,7 +49,7 @@ async def run_demo(stop: asyncio.Event, *, port: int = 8080) -> None:
                 return
             print(
                 f"\nDemo running. Sample news site: {site.url}/\n"
-                f"Feeds and index: {settings.public_url}/   (Ctrl+C to stop)\n",
+                f"Feeds and index: {app.public_url}/   (Ctrl+C to stop)\n",
                 flush=True,
             )
             publisher = asyncio.create_task(_publish(site, stop))

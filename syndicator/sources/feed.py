@@ -22,11 +22,10 @@ def parse(body: bytes, source: Source, url: str) -> list[Entry]:
     """Entries of one feed document, in document order. `url` resolves relative links."""
     parsed = feedparser.parse(body, response_headers={"content-location": url})
     if not parsed.entries:
-        if parsed.get("bozo"):
-            raise ParseError(f"{url}: not a readable feed: {parsed.get('bozo_exception')}")
-        if not parsed.get("version") and not parsed.feed:
-            raise ParseError(f"{url}: not a feed (no RSS or Atom root element)")
-        return []
+        if parsed.get("version"):
+            return []  # a valid feed with no items yet
+        reason = parsed.get("bozo_exception") or "no RSS or Atom root element"
+        raise ParseError(f"{url}: not a readable feed: {reason}")
     entries: list[Entry] = []
     for item in parsed.entries:
         link = urljoin(url, str(item.get("link") or ""))
@@ -42,7 +41,8 @@ def parse(body: bytes, source: Source, url: str) -> list[Entry]:
                 content_html=_content(item),
                 author=str(item.get("author") or ""),
                 published=_date(item.get("published_parsed")),
-                updated=_date(item.get("updated_parsed")),
+                # Asking feedparser for a missing `updated_parsed` warns (issue 310).
+                updated=_date(item.get("updated_parsed") if "updated" in item else None),
                 image=_image(item, url),
                 category_names=tuple(
                     str(tag.get("term")) for tag in item.get("tags", []) if tag.get("term")

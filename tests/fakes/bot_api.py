@@ -296,9 +296,10 @@ class FakeBotAPI:
             raise RuntimeError("FakeBotAPI is already running")
         self._stopping = False
         self._server = _Server((self.host, self.port), self)
+        # stop() waits up to one poll interval for serve_forever to notice
         self._thread = threading.Thread(
             target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
+            kwargs={"poll_interval": 0.01},
             name="fake-bot-api",
             daemon=True,
         )
@@ -365,6 +366,8 @@ class FakeBotAPI:
         """Set a user's status in a chat, as getChatMember will report it."""
         _check_status(status)
         with self._cond:
+            if chat_id not in self._chats:
+                raise ValueError(f"add_chat({chat_id}) first")
             self._chats[chat_id].members[user_id] = status
 
     def migrate_chat(self, chat_id: int, new_chat_id: int) -> None:
@@ -776,7 +779,7 @@ class FakeBotAPI:
         return post
 
     def _edit(self, method: str, post: _Post, params: _Params, body: ParsedText) -> dict[str, Any]:
-        markup = self._reply_markup(params)
+        markup = self._reply_markup(params)  # omitted: the keyboard is removed, as on Telegram
         preview = self._link_preview(params)
         if (post.body, post.reply_markup) == (body, markup):
             raise _bad(_NOT_MODIFIED)
@@ -865,17 +868,20 @@ def _explicit_entities(params: _Params, name: str) -> tuple[Entity, ...]:
         return ()
     if not isinstance(raw, list) or not all(isinstance(e, dict) for e in raw):
         raise _bad("can't parse entities JSON object")
-    return tuple(
-        Entity(
-            str(e.get("type")),
-            int(e.get("offset", 0)),
-            int(e.get("length", 0)),
-            e.get("url"),
-            e.get("language"),
-            e.get("custom_emoji_id"),
+    try:
+        return tuple(
+            Entity(
+                str(e["type"]),
+                int(e["offset"]),
+                int(e["length"]),
+                e.get("url"),
+                e.get("language"),
+                e.get("custom_emoji_id"),
+            )
+            for e in raw
         )
-        for e in raw
-    )
+    except (KeyError, TypeError, ValueError):
+        raise _bad("can't parse entities JSON object") from None
 
 
 def _check_inline_keyboard(rows: Any) -> None:

@@ -21,7 +21,7 @@ from tests.fakes.telegram_html import EntityParseError, parse_html, utf16_len
 CHANNEL = -1001234567890
 PRIVATE = 424242
 ARABIC_TITLE = "عاجل: وزير الخارجية يصل إلى دمشق"
-CH = "channel chat"
+NEED_ADMIN = "need administrator rights in the channel chat"
 
 
 class Clock:
@@ -114,46 +114,60 @@ async def test_link_preview_options_are_recorded(bot: telegram.Bot, fake: FakeBo
 
 async def test_send_photo_records_url_and_upload(bot: telegram.Bot, fake: FakeBotAPI) -> None:
     await bot.send_photo(CHANNEL, "https://e.com/a.jpg", caption="<i>صورة</i>", parse_mode="HTML")
-    message = await bot.send_photo(CHANNEL, b"\x89PNG" + bytes(96))
+    message = await bot.send_photo(
+        CHANNEL, b"\x89PNG" + bytes(96), caption="<b>رفع</b>", parse_mode="HTML"
+    )
+    await bot.send_photo(CHANNEL, "file-id")
 
-    first, second = fake.sent(CHANNEL)
+    first, second, third = fake.sent(CHANNEL)
     assert (first.photo, first.caption, first.html) == (
         "https://e.com/a.jpg",
         "صورة",
         "<i>صورة</i>",
     )
-    assert (second.photo, second.caption) == ("<upload:100 bytes>", None)
+    assert (second.photo, second.caption) == ("<upload:100 bytes>", "رفع")
+    assert second.entities == ({"type": "bold", "offset": 0, "length": 3},)
+    assert (third.text, third.caption) == (None, None)
     assert message.photo[-1].width == 800
 
 
 # -- HTML parse errors -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("html", "expected"),
-    [
-        ("<div>خبر</div>", 'Unsupported start tag "div" at byte offset 0'),
-        ("خبر <br>", 'Unsupported start tag "br" at byte offset 7'),
-        ("5 < 6", 'Unsupported start tag "" at byte offset 2'),
-        ("<b>عاجل", 'Can\'t find end tag corresponding to start tag "b"'),
-        ("<b><i>x</b></i>", 'Unmatched end tag at byte offset 7, expected "</i>", found "</b>"'),
-        ("x</b>", "Unexpected end tag at byte offset 1"),
-        ("أ & ب", "Character '&' is reserved and must be escaped as \"&amp;\" at byte offset 3"),
-        ("&nbsp;", "Character '&' is reserved"),
-        ("<a>رابط</a>", 'Tag "a" must have attribute "href" at byte offset 0'),
-        ('<span class="x">s</span>', 'Tag "span" must have class "tg-spoiler" at byte offset 0'),
-        ("<b", "Unclosed start tag at byte offset 0"),
-    ],
-)
-async def test_invalid_html_is_rejected_with_telegrams_reason(
-    bot: telegram.Bot, fake: FakeBotAPI, html: str, expected: str
-) -> None:
-    with pytest.raises(BadRequest) as caught:
-        await bot.send_message(CHANNEL, html, parse_mode="HTML")
+INVALID_HTML = [
+    ("<div>خبر</div>", 'Unsupported start tag "div" at byte offset 0'),
+    ("خبر <br>", 'Unsupported start tag "br" at byte offset 7'),
+    ("5 < 6", 'Unsupported start tag "" at byte offset 2'),
+    ("<b>عاجل", 'Can\'t find end tag corresponding to start tag "b"'),
+    ("<b><i>x</b></i>", 'Unmatched end tag at byte offset 7, expected "</i>", found "</b>"'),
+    ("x</b>", "Unexpected end tag at byte offset 1"),
+    ("أ & ب", "Character '&' is reserved and must be escaped as \"&amp;\" at byte offset 3"),
+    ("&nbsp;", "Character '&' is reserved"),
+    ('<a href="?a=1&b=2">x</a>', "Character '&' is reserved"),
+    ("<a>رابط</a>", 'Tag "a" must have attribute "href" at byte offset 0'),
+    ('<span class="x">s</span>', 'Tag "span" must have class "tg-spoiler" at byte offset 0'),
+    ("<tg-emoji>👍</tg-emoji>", 'Tag "tg-emoji" must have attribute "emoji-id"'),
+    ("<b", "Unclosed start tag at byte offset 0"),
+    ("<b>x</b", "Unclosed end tag at byte offset 4"),
+]
 
-    assert reason(caught.value).startswith(f"can't parse entities: {expected}".lower())
+
+@pytest.mark.parametrize(("html", "expected"), INVALID_HTML)
+def test_invalid_html_names_telegrams_reason(html: str, expected: str) -> None:
+    with pytest.raises(EntityParseError) as caught:
+        parse_html(html)
+
+    assert str(caught.value).startswith(expected)
+
+
+async def test_invalid_html_surfaces_as_bad_request(bot: telegram.Bot, fake: FakeBotAPI) -> None:
+    for html, expected in INVALID_HTML:
+        with pytest.raises(BadRequest) as caught:
+            await bot.send_message(CHANNEL, html, parse_mode="HTML")
+        assert reason(caught.value).startswith(f"can't parse entities: {expected}".lower())
+
     assert fake.sent() == []
-    assert fake.calls[-1].status == 400
+    assert {c.status for c in fake.calls if c.method == "sendMessage"} == {400}
 
 
 def test_every_supported_tag_becomes_an_entity() -> None:
@@ -192,25 +206,16 @@ def test_numeric_entities_must_name_a_character() -> None:
 # -- lengths and entity count ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("text", "ok"),
-    [
-        ("ب" * 4096, True),
-        ("ب" * 4097, False),
-        ("😀" * 2048, True),
-        ("😀" * 2048 + "ب", False),
-        (f"<b>{'ب' * 4096}</b>", True),
-    ],
-)
 async def test_text_length_is_counted_in_utf16_after_parsing(
-    bot: telegram.Bot, fake: FakeBotAPI, text: str, ok: bool
+    bot: telegram.Bot, fake: FakeBotAPI
 ) -> None:
-    if ok:
-        await bot.send_message(CHANNEL, text, parse_mode="HTML")
-        assert utf16_len(fake.sent()[0].text or "") <= 4096
-    else:
-        with pytest.raises(BadRequest, match=r"(?i)message is too long"):
-            await bot.send_message(CHANNEL, text, parse_mode="HTML")
+    for fits in ("ب" * 4096, "😀" * 2048, f"<b>{'ب' * 4096}</b>"):
+        await bot.send_message(CHANNEL, fits, parse_mode="HTML")
+    for too_long in ("ب" * 4097, "😀" * 2048 + "ب"):
+        with pytest.raises(BadRequest, match=r"(?i)^message is too long$"):
+            await bot.send_message(CHANNEL, too_long, parse_mode="HTML")
+
+    assert [utf16_len(m.text or "") for m in fake.sent()] == [4096, 4096, 4096]
 
 
 async def test_empty_text_is_rejected(bot: telegram.Bot) -> None:
@@ -247,16 +252,16 @@ async def test_unknown_chat_is_not_found(bot: telegram.Bot) -> None:
 
 
 @pytest.mark.parametrize(
-    ("chat_type", "bot_status", "can_post", "error", "expected"),
+    ("chat_type", "bot_status", "can_post", "description"),
     [
-        ("channel", "left", True, Forbidden, f"Forbidden: bot is not a member of the {CH}"),
-        ("channel", "kicked", True, Forbidden, f"Forbidden: bot was kicked from the {CH}"),
-        ("channel", "administrator", False, BadRequest, f"need administrator rights in the {CH}"),
-        ("channel", "member", True, BadRequest, f"need administrator rights in the {CH}"),
-        ("supergroup", "left", True, Forbidden, "Forbidden: bot is not a member of the supergroup chat"),
-        ("private", "kicked", True, Forbidden, "Forbidden: bot was blocked by the user"),
-        ("private", "left", True, Forbidden, "Forbidden: bot can't initiate conversation with a user"),
-        ("group", "kicked", True, Forbidden, "Forbidden: bot was kicked from the group chat"),
+        ("channel", "left", True, "Forbidden: bot is not a member of the channel chat"),
+        ("channel", "kicked", True, "Forbidden: bot was kicked from the channel chat"),
+        ("channel", "administrator", False, f"Bad Request: {NEED_ADMIN}"),
+        ("channel", "member", True, f"Bad Request: {NEED_ADMIN}"),
+        ("supergroup", "left", True, "Forbidden: bot is not a member of the supergroup chat"),
+        ("group", "kicked", True, "Forbidden: bot was kicked from the group chat"),
+        ("private", "kicked", True, "Forbidden: bot was blocked by the user"),
+        ("private", "left", True, "Forbidden: bot can't initiate conversation with a user"),
     ],
 )  # fmt: skip
 async def test_bot_without_rights_cannot_post(
@@ -265,15 +270,15 @@ async def test_bot_without_rights_cannot_post(
     chat_type: str,
     bot_status: str,
     can_post: bool,
-    error: type[telegram.error.TelegramError],
-    expected: str,
+    description: str,
 ) -> None:
     fake.add_chat(-1005, type=chat_type, bot_status=bot_status, can_post_messages=can_post)
+    error = Forbidden if description.startswith("Forbidden") else BadRequest
 
     with pytest.raises(error) as caught:
         await bot.send_message(-1005, "خبر")
 
-    assert reason(caught.value) == expected.lower()
+    assert reason(caught.value) == description.removeprefix("Bad Request: ").lower()
 
 
 async def test_get_chat_by_username(bot: telegram.Bot) -> None:
@@ -391,7 +396,7 @@ async def test_channel_limit_answers_429_until_a_slot_frees(
     fake.channel_per_minute = 2
     await bot.send_message(CHANNEL, "1")
     clock.now += 10
-    await bot.send_message(CHANNEL, "2")
+    await bot.send_message("@syndicator_news", "2")  # same chat, same budget
 
     limited = await raw.post("sendMessage", data={"chat_id": CHANNEL, "text": "3"})
     clock.now += 50

@@ -1,0 +1,66 @@
+"""Shared fixtures: a fresh database per test on SQLite and, when available, PostgreSQL.
+
+PostgreSQL tests need `SYNDICATOR_TEST_DATABASE_URL` (CI sets it for the local server);
+each test gets its own throw-away database created on that server. Without the variable
+those tests are skipped with a visible reason, never passed silently.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine as create_sync_engine
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from syndicator.store import Store, migrate
+from syndicator.store.engine import create_engine
+
+PG_ENV = "SYNDICATOR_TEST_DATABASE_URL"
+
+
+def _postgres_database() -> Iterator[str]:
+    server = os.environ.get(PG_ENV)
+    if not server:
+        pytest.skip(f"PostgreSQL tests need {PG_ENV} (e.g. postgresql://postgres@127.0.0.1/test)")
+    name = f"syndicator_test_{uuid.uuid4().hex[:12]}"
+    admin = create_sync_engine(
+        make_url(server).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database on each backend."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.db'}"
+    else:
+        yield from _postgres_database()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'test.db'}"
+
+
+@pytest.fixture
+async def store(database_url: str) -> AsyncIterator[Store]:
+    """A migrated store on each backend."""
+    migrate.upgrade(database_url)
+    engine = create_engine(database_url)
+    try:
+        yield Store.on(engine)
+    finally:
+        await engine.dispose()

@@ -1,0 +1,170 @@
+"""The collection pipeline against the loopback sample site, on a real store."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from syndicator.fetch import Fetcher, build_client
+from syndicator.model import Category, Channel, Source
+from syndicator.pipeline import Collector
+from syndicator.store import Store, tables
+from syndicator.summarize import LeadSummarizer
+from tests.fakes.clock import FakeClock
+from tests.fakes.news_site import SampleSite
+
+SEED_TITLE = "روسيا تتجه لمؤتمر شعوب سوريا لمصالحة الأسد و المعارضة !!"
+CATEGORIES = (
+    Category("syria", "الشأن السوري", ("سوريا", "سورية")),
+    Category("economy", "اقتصاد", ("الاقتصاد",)),
+    Category("world", "عربي ودولي", ("دولي",)),
+    Category("sports", "رياضة"),
+    Category("culture", "ثقافة وفنون"),
+)
+CHANNELS = (Channel("syria-news", "-1001", ("syria",)), Channel("business", "-1002", ("economy",)))
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def site(clock: FakeClock) -> Iterator[SampleSite]:
+    with SampleSite(clock=clock) as running:
+        yield running
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    async with build_client(timeout=5.0, user_agent="syndicator-tests") as client:
+        yield client
+
+
+def collector(
+    store: Store, http: httpx.AsyncClient, clock: FakeClock, max_bytes: int = 5_000_000
+) -> Collector:
+    return Collector(
+        store, Fetcher(http, max_bytes=max_bytes, deadline=10.0), LeadSummarizer(), clock
+    )
+
+
+async def configure(store: Store, *sources: Source) -> None:
+    await store.registry.apply(CATEGORIES, sources, CHANNELS)
+
+
+async def test_first_poll_stores_clean_categorized_articles(
+    store: Store, site: SampleSite, http: httpx.AsyncClient, clock: FakeClock
+) -> None:
+    source = Source("sham", "أخبار الشام اليوم", site.feed_url(), interval=300)
+    await configure(store, source)
+    result = await collector(store, http, clock).poll(source)
+    assert result.error is None
+    assert result.new == len(site.published) == 8
+    stored = {a.title: a for a in await store.articles.recent(None, 50)}
+    seed = stored[SEED_TITLE]
+    # The feed only had an excerpt: the page was fetched and its theme leftovers removed.
+    assert "مؤتمر شعوب سوريا" in seed.text
+    for leftover in ("5704117d9b036", "مقالات ذات صلة", "زر الذهاب إلى الأعلى"):
+        assert leftover not in seed.text
+        assert leftover not in seed.content_html
+    assert seed.categories == ("syria",)
+    assert seed.summary.startswith("قال وزير الخارجية الروسي سيرغي لافروف")
+    assert seed.image is not None and seed.image.startswith(site.url + "/wp-content/uploads/")
+    assert seed.url.startswith(site.url + "/")
+    published = {p.article.title: p.published for p in site.published}
+    assert seed.published == published[SEED_TITLE]
+    # Articles are stored oldest first, so ids follow publication time.
+    by_id = sorted(stored.values(), key=lambda a: a.id or 0)
+    assert [a.published for a in by_id] == sorted(a.published for a in by_id)
+
+
+async def test_repoll_is_conditional_and_stores_nothing_twice(
+    store: Store, site: SampleSite, http: httpx.AsyncClient, clock: FakeClock
+) -> None:
+    source = Source("sham", "أخبار الشام اليوم", site.feed_url(), interval=300)
+    await configure(store, source)
+    poller = collector(store, http, clock)
+    await poller.poll(source)
+    clock.advance(300)
+    again = await poller.poll(source)
+    assert again.not_modified
+    assert again.new == 0
+    state = await store.registry.state("sham")
+    assert state.etag is not None
+    assert state.next_poll_at == clock.now + timedelta(seconds=300)
+
+    new = site.publish_next("syria")
+    clock.advance(300)
+    result = await poller.poll(source)
+    assert (result.new, result.duplicates) == (1, 8)
+    assert await store.articles.count() == 9
+    async with store.engine.connect() as conn:
+        rows = (await conn.execute(select(tables.deliveries.c.channel_id))).scalars().all()
+    # Every syria article is owed to the syria channel only; economy ones to business.
+    syria = [a for a in await store.articles.recent("syria", 50)]
+    economy = [a for a in await store.articles.recent("economy", 50)]
+    assert sorted(rows) == sorted(["syria-news"] * len(syria) + ["business"] * len(economy))
+    assert new.article.title in [a.title for a in syria]
+
+
+async def test_same_article_from_another_feed_is_a_duplicate(
+    store: Store, site: SampleSite, http: httpx.AsyncClient, clock: FakeClock
+) -> None:
+    everything = Source("sham", "أخبار الشام اليوم", site.feed_url())
+    section = Source("sham-economy", "اقتصاد", site.feed_url("economy"), categories=("economy",))
+    await configure(store, everything, section)
+    poller = collector(store, http, clock)
+    await poller.poll(everything)
+    result = await poller.poll(section)
+    assert result.fetched >= 1
+    assert result.new == 0
+    assert result.duplicates == result.fetched
+
+
+@pytest.mark.parametrize(
+    ("path", "error"),
+    [
+        ("/no-such-feed/", "HTTP 404"),
+        ("/robots.txt", "not a readable feed"),
+    ],
+    ids=["http-error", "not-a-feed"],
+)
+async def test_broken_source_is_recorded_and_backed_off(
+    store: Store, site: SampleSite, http: httpx.AsyncClient, clock: FakeClock, path: str, error: str
+) -> None:
+    source = Source("broken", "موقع معطل", site.url + path, interval=60)
+    await configure(store, source)
+    poller = collector(store, http, clock)
+    result = await poller.poll(source)
+    assert result.error is not None and error in result.error
+    first = await store.registry.state("broken")
+    assert first.error_count == 1
+    assert first.next_poll_at == clock.now + timedelta(seconds=60)
+    await poller.poll(source)
+    second = await store.registry.state("broken")
+    assert second.error_count == 2
+    assert second.next_poll_at == clock.now + timedelta(seconds=120)  # backoff doubles
+    assert await store.articles.count() == 0
+
+
+async def test_oversized_body_is_refused(
+    store: Store, site: SampleSite, http: httpx.AsyncClient, clock: FakeClock
+) -> None:
+    source = Source("sham", "أخبار الشام اليوم", site.feed_url())
+    await configure(store, source)
+    result = await collector(store, http, clock, max_bytes=2048).poll(source)
+    assert result.error is not None and "2048" in result.error
+
+
+async def test_unreachable_source_is_an_error_not_a_crash(
+    store: Store, http: httpx.AsyncClient, clock: FakeClock
+) -> None:
+    source = Source("down", "موقع متوقف", "http://127.0.0.1:9/feed/")
+    await configure(store, source)
+    result = await collector(store, http, clock).poll(source)
+    assert result.error is not None and "ConnectError" in result.error
