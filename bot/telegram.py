@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import sys
+import warnings
 from collections.abc import Callable
 from typing import Protocol, TextIO
 
@@ -28,9 +29,16 @@ from telegram.error import (
     TimedOut,
 )
 from telegram.request import HTTPXRequest
+from telegram.warnings import PTBDeprecationWarning
 
 from bot.format import Message
 from syndicator.errors import OutcomeUnknown, PermanentFailure, RetryLater
+
+# PTB 22.2+ warns on every RetryAfter that `retry_after` will become a timedelta; `translate`
+# accepts both forms, so that one announcement is silenced, and nothing else.
+warnings.filterwarnings(
+    "ignore", message="Deprecated since version v22.2", category=PTBDeprecationWarning
+)
 
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 INVALID_TOKEN_RETRY = 300.0

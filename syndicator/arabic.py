@@ -33,7 +33,8 @@ _FOLD = str.maketrans(
     }
 )
 _ARABIC_LETTER = re.compile(r"[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
-_WORD = re.compile(r"[\w\u0600-\u06ff]+", re.UNICODE)
+# \w: letters and digits of any script; Arabic punctuation (، ؛ ؟ ٪) is not part of a word.
+_WORD = re.compile(r"\w+")
 
 # A sentence ends at . ! ? ؟ (possibly repeated, possibly followed by closing quotes) and
 # whitespace. «،» «؛» and «:» never end a sentence.

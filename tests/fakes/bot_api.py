@@ -27,8 +27,23 @@ button with several action fields is rejected; the HTML rules listed in telegram
 Looser: MarkdownV2/Markdown text is accepted without validation (backslash escapes are
 removed for the length check, no entities are produced); message text is not trimmed.
 
+Chats answer to their numeric id and, when they have a username, to ``@username`` (one chat,
+one rate budget). getChatMember knows the bot and users registered with ``add_member``; other
+users get "Bad Request: user not found". Errors queued with ``fail_next`` are answered after
+the token check and before any validation.
+
 Recording: :meth:`FakeBotAPI.sent` lists successful sends and edits as :class:`SentMessage`,
 :attr:`FakeBotAPI.calls` every request with its HTTP status. All state sits behind one lock.
+
+Usage::
+
+    with FakeBotAPI() as fake:
+        fake.add_chat(-1001234, username="news")
+        async with telegram.Bot(DEFAULT_TOKEN, base_url=fake.base_url) as bot:
+            await bot.send_message("@news", "<b>عاجل</b>", parse_mode="HTML")
+        assert fake.sent(-1001234)[0].text == "عاجل"
+
+``wait_for_messages`` blocks its thread; from a coroutine use ``await fake.await_messages(...)``.
 """
 
 from __future__ import annotations
@@ -987,6 +1002,7 @@ def _update_allowed(update: dict[str, Any], allowed: Any) -> bool:
 class _Server(ThreadingHTTPServer):
     daemon_threads = False  # so server_close() joins the request threads
     block_on_close = True
+    request_queue_size = 128  # the default 5 resets connections under concurrent sends
 
     def __init__(self, address: tuple[str, int], fake: FakeBotAPI) -> None:
         super().__init__(address, _Handler)

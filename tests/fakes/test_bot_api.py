@@ -444,6 +444,24 @@ async def test_global_limit_spans_chats(bot: telegram.Bot, fake: FakeBotAPI) -> 
     assert len(fake.sent()) == 3
 
 
+async def test_concurrent_sends_are_counted_exactly(bot: telegram.Bot, fake: FakeBotAPI) -> None:
+    fake.clock = Clock()
+    fake.channel_per_minute = 5
+    chats = [-2001, -2002, -2003, -2004]
+    for chat in chats:
+        fake.add_chat(chat)
+
+    results = await asyncio.gather(
+        *(bot.send_message(chats[i % 4], f"خبر {i}") for i in range(40)),
+        return_exceptions=True,
+    )
+
+    assert sum(isinstance(r, telegram.Message) for r in results) == 20
+    assert sum(isinstance(r, RetryAfter) for r in results) == 20
+    for chat in chats:
+        assert [m.message_id for m in fake.sent(chat)] == [1, 2, 3, 4, 5]
+
+
 # -- edits -------------------------------------------------------------------------------------
 
 

@@ -1,0 +1,212 @@
+"""The `syndicator` command as an operator runs it: real processes, real files, real ports."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import feedparser
+import httpx
+import pytest
+
+from tests.fakes.news_site import SampleSite
+
+REQUIRED_KEYS = {
+    "id",
+    "source",
+    "url",
+    "title",
+    "text",
+    "summary",
+    "categories",
+    "published",
+    "image",
+}
+
+
+def syndicator(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "syndicator", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "TELEGRAM_BOT_TOKEN": "", **(env or {})},
+        check=False,
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def site() -> Iterator[SampleSite]:
+    with SampleSite() as running:
+        yield running
+
+
+@pytest.fixture
+def config(tmp_path: Path, site: SampleSite) -> Path:
+    path = tmp_path / "syndicator.toml"
+    path.write_text(
+        f"""
+[database]
+url = "sqlite:///{tmp_path / "cli.db"}"
+
+[http]
+port = {free_port()}
+
+[telegram]
+per_chat_interval = 0
+
+[[categories]]
+slug = "syria"
+name = "الشأن السوري"
+
+[[categories]]
+slug = "economy"
+name = "اقتصاد"
+
+[[sources]]
+id = "sham"
+name = "أخبار الشام اليوم"
+url = "{site.feed_url()}"
+
+[[channels]]
+id = "syria-news"
+chat_id = "@sham_syria_news"
+categories = ["syria"]
+""",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_collect_articles_and_dispatch(config: Path) -> None:
+    assert syndicator("--config", str(config), "db", "upgrade").returncode == 0
+    collected = syndicator("--config", str(config), "collect")
+    assert collected.returncode == 0, collected.stderr
+    assert "sham" in collected.stderr
+
+    listed = syndicator("--config", str(config), "articles", "--json", "--limit", "3")
+    assert listed.returncode == 0, listed.stderr
+    rows = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert len(rows) == 3
+    for row in rows:
+        assert REQUIRED_KEYS <= row.keys()
+        assert row["source"] == "sham"
+    assert any("ال" in row["title"] for row in rows)  # Arabic kept as text, not \\u escapes
+    assert "\\u06" not in listed.stdout
+
+    dispatched = syndicator("--config", str(config), "dispatch", "--once")
+    assert dispatched.returncode == 0, dispatched.stderr
+    assert dispatched.stdout.count("[dry-run] to @sham_syria_news") == 2  # two syria articles
+    assert "sent: 2" in dispatched.stderr
+    again = syndicator("--config", str(config), "dispatch", "--once")
+    assert "nothing was due" in again.stderr
+    assert "[dry-run]" not in again.stdout
+
+
+def test_collect_unknown_source_is_a_clear_error(config: Path) -> None:
+    result = syndicator("--config", str(config), "collect", "--source", "nope")
+    assert result.returncode == 2
+    assert "no enabled source with id 'nope'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_config_names_file_and_field(tmp_path: Path) -> None:
+    path = tmp_path / "broken.toml"
+    path.write_text('[[sources]]\nid = "x"\nname = "x"\nurl = "nowhere"\n', encoding="utf-8")
+    result = syndicator("--config", str(path), "run")
+    assert result.returncode == 2
+    assert f"{path}: sources[0].url: Input should be a valid URL" in result.stderr
+    assert "Traceback" not in result.stderr
+    missing = syndicator("--config", str(tmp_path / "absent.toml"), "collect")
+    assert missing.returncode == 2
+    assert "file not found" in missing.stderr
+
+
+def test_config_from_environment_variable(config: Path) -> None:
+    result = syndicator("db", "upgrade", env={"SYNDICATOR_CONFIG": str(config)})
+    assert result.returncode == 0, result.stderr
+    assert "cli.db" in result.stderr
+
+
+def wait_for(url: str, check: str = "", timeout: float = 60) -> httpx.Response:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            response = httpx.get(url, timeout=5)
+            if response.status_code == 200 and check in response.text:
+                return response
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{url} did not answer with {check!r} within {timeout} s")
+        time.sleep(0.2)
+
+
+def stop(process: subprocess.Popen[str], sig: signal.Signals) -> tuple[str, str]:
+    process.send_signal(sig)
+    try:
+        out, err = process.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        out, err = process.communicate()
+        raise AssertionError(f"did not stop on {sig.name}:\n{err}") from None
+    assert process.returncode == 0, err
+    return out, err
+
+
+def test_run_serves_feeds_and_stops_on_sigterm(config: Path) -> None:
+    port = next(
+        line.split("=")[1].strip()
+        for line in config.read_text().splitlines()
+        if line.startswith("port")
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "syndicator", "--config", str(config), "run"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "TELEGRAM_BOT_TOKEN": ""},
+    )
+    try:
+        wait_for(f"http://127.0.0.1:{port}/feeds/syria.rss", "روسيا تتجه لمؤتمر شعوب سوريا")
+    finally:
+        out, err = stop(process, signal.SIGTERM)
+    assert "[dry-run] to @sham_syria_news" in out
+    assert "stopping" in err
+
+
+def test_demo_fills_feeds_offline() -> None:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "syndicator", "demo", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "TELEGRAM_BOT_TOKEN": "123:would-be-ignored"},
+    )
+    try:
+        index = wait_for(f"http://127.0.0.1:{port}/", "روسيا تتجه لمؤتمر شعوب سوريا")
+        assert f"http://127.0.0.1:{port}/feeds/syria.rss" in index.text
+        feed = feedparser.parse(wait_for(f"http://127.0.0.1:{port}/feeds/syria.rss").content)
+        assert not feed.bozo
+        assert feed.feed.language == "ar"
+        assert any("سوريا" in entry.title for entry in feed.entries)
+    finally:
+        out, _ = stop(process, signal.SIGINT)
+    assert "Demo running" in out
+    assert "[dry-run] to @sham_syria_news" in out

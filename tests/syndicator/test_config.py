@@ -1,0 +1,155 @@
+"""Config files: valid ones load; every mistake names the file and the field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from syndicator.config import config_path, load_settings
+from syndicator.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parents[2]
+
+GOOD = """
+[database]
+url = "sqlite:///data/test.db"
+
+[http]
+port = 9090
+
+[[categories]]
+slug = "syria"
+name = "الشأن السوري"
+aliases = ["سوريا"]
+
+[[sources]]
+id = "sham"
+name = "أخبار الشام"
+url = "https://example.org/feed/"
+categories = ["syria"]
+interval = "10m"
+
+[[channels]]
+id = "syria-news"
+chat_id = -1001234567890
+categories = ["syria"]
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "syndicator.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_good_file_loads(tmp_path: Path) -> None:
+    settings = load_settings(write(tmp_path, GOOD), env={})
+    assert settings.sources[0].interval == 600
+    assert settings.sources[0].kind == "feed"
+    assert settings.channels[0].chat_id == "-1001234567890"
+    assert settings.categories[0].aliases == ("سوريا",)
+    assert settings.public_url == "http://127.0.0.1:9090"
+    assert settings.telegram_token is None
+
+
+def test_token_only_from_environment_and_never_shown(tmp_path: Path) -> None:
+    settings = load_settings(write(tmp_path, GOOD), env={"TELEGRAM_BOT_TOKEN": "123:secret"})
+    assert settings.telegram_token is not None
+    assert settings.telegram_token.get_secret_value() == "123:secret"
+    assert "secret" not in repr(settings)
+    with pytest.raises(ConfigError, match=r"telegram\.token: Extra inputs are not permitted"):
+        load_settings(write(tmp_path, GOOD + '\n[telegram]\ntoken = "123:x"\n'), env={})
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            ("https://example.org/feed/", "not a url"),
+            r"sources\[0\]\.url: Input should be a valid URL",
+        ),
+        (
+            ('interval = "10m"', 'interval = "soon"'),
+            r"sources\[0\]\.interval: Value error, expected seconds",
+        ),
+        (
+            ('slug = "syria"', 'slug = "Syria News"'),
+            r"categories\[0\]\.slug: Value error, use lowercase",
+        ),
+        (('slug = "syria"', 'slug = "all"'), r"categories\[0\]\.slug: .*reserved"),
+        (
+            ("chat_id = -1001234567890", 'chat_id = "my channel"'),
+            r"channels\[0\]\.chat_id: .*numeric chat id",
+        ),
+        (('url = "sqlite:///data/test.db"', 'url = "mysql://x"'), r"database\.url: .*sqlite"),
+        (
+            ("port = 9090", "port = 99999"),
+            r"http\.port: Input should be less than or equal to 65535",
+        ),
+        (("port = 9090", "prot = 9090"), r"http\.prot: Extra inputs are not permitted"),
+    ],
+    ids=[
+        "bad-url",
+        "bad-interval",
+        "bad-slug",
+        "reserved-slug",
+        "bad-chat",
+        "bad-db",
+        "bad-port",
+        "typo",
+    ],
+)
+def test_field_errors_name_file_and_field(
+    tmp_path: Path, change: tuple[str, str], message: str
+) -> None:
+    path = write(tmp_path, GOOD.replace(*change))
+    with pytest.raises(ConfigError, match=message) as raised:
+        load_settings(path, env={})
+    assert str(raised.value).startswith(f"{path}: ")
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (
+            '[[sources]]\nid = "sham"\nname = "x"\nurl = "https://a.b/"\n',
+            r"sources\[1\]\.id: duplicate 'sham'",
+        ),
+        (
+            '[[channels]]\nid = "c2"\nchat_id = "@news_channel"\ncategories = ["sport"]\n',
+            r"channels\[1\]\.categories\[0\]: unknown category 'sport' \(defined: syria\)",
+        ),
+        (
+            '[[sources]]\nid = "x"\nname = "x"\nurl = "https://a.b/"\nkind = "rss"\n',
+            r"sources\[1\]\.kind: .*unknown kind 'rss'",
+        ),
+    ],
+    ids=["duplicate-id", "unknown-category", "unknown-kind"],
+)
+def test_cross_section_errors(tmp_path: Path, extra: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_settings(write(tmp_path, GOOD + "\n" + extra), env={})
+
+
+def test_unreadable_files(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="missing.toml: file not found"):
+        load_settings(tmp_path / "missing.toml")
+    with pytest.raises(ConfigError, match=r"bad.toml: invalid TOML: .*line 1"):
+        bad = tmp_path / "bad.toml"
+        bad.write_text("[database\nurl=1", encoding="utf-8")
+        load_settings(bad)
+
+
+def test_config_path_precedence(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SYNDICATOR_CONFIG", raising=False)
+    assert config_path(None) == Path("syndicator.toml")
+    monkeypatch.setenv("SYNDICATOR_CONFIG", "/etc/syndicator.toml")
+    assert config_path(None) == Path("/etc/syndicator.toml")
+    assert config_path("other.toml") == Path("other.toml")
+
+
+def test_shipped_example_config_is_valid() -> None:
+    settings = load_settings(ROOT / "syndicator.example.toml", env={})
+    assert settings.sources
+    assert settings.channels
