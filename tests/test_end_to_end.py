@@ -78,11 +78,11 @@ async def running(app: App) -> AsyncIterator[str]:
         await asyncio.wait_for(service, 30)
 
 
-async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 20.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
+async def eventually(check: Callable[[], Awaitable[bool]], within: float = 20.0) -> None:
+    deadline = asyncio.get_running_loop().time() + within
     while not await check():
         if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"condition not met within {timeout} s")
+            raise AssertionError(f"condition not met within {within} s")
         await asyncio.sleep(0.1)
 
 
@@ -124,7 +124,8 @@ async def test_new_article_reaches_its_feeds_and_only_its_channel_once(
 
         posted = await asyncio.to_thread(telegram.wait_for_messages, SYRIA_CHAT, 1, 20.0)
         assert len(posted) == 1
-        assert posted[0].text is not None and title in posted[0].text
+        assert posted[0].text is not None
+        assert title in posted[0].text
         assert posted[0].parse_mode == "HTML"
 
         # Several more polls of the unchanged source: nothing stored or sent twice.

@@ -20,7 +20,7 @@ class LeadSummarizer:
 
     def summarize(self, title: str, text: str) -> str:
         for sentence in arabic.sentences(text):
-            if len(sentence.split()) >= self.min_words:
+            if len(arabic.words(sentence)) >= self.min_words:  # «،» «-» «.» are not words
                 return truncate(sentence, self.max_chars)
         return truncate(arabic.clean_line(text) or title, self.max_chars)
 
@@ -30,6 +30,6 @@ def truncate(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     cut = text[: limit - 1]
-    if " " in cut:
+    if " " in cut and text[limit - 1] != " ":  # else `cut` already ends at a word boundary
         cut = cut.rsplit(" ", 1)[0]
     return cut.rstrip(" ،,؛;:-") + ELLIPSIS

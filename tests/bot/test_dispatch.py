@@ -121,7 +121,8 @@ async def test_hostile_title_is_escaped_and_accepted(
     await owe(store, CHAT, hostile)
     assert await dispatcher(store, sender, clock).run_once() == {"sent": 1}
     [posted] = telegram.sent(CHAT)
-    assert posted.text is not None and hostile in posted.text
+    assert posted.text is not None
+    assert hostile in posted.text
 
 
 async def test_flood_control_retries_after_the_delay(
@@ -136,7 +137,8 @@ async def test_flood_control_retries_after_the_delay(
     assert await worker.run_once() == {"pending": 1}
     [(state, error, _)] = await deliveries(store)
     assert state == "pending"
-    assert error is not None and "Retry in 7 seconds" in error
+    assert error is not None
+    assert "Retry in 7 seconds" in error
     assert await store.outbox.next_due() == NOW + timedelta(seconds=7)
     assert pacer.ready_in(str(CHAT)) > 6
     assert await worker.run_once() == {}  # not due yet
@@ -174,7 +176,8 @@ async def test_errors_follow_the_state_machine(
     assert await dispatcher(store, sender, clock).run_once() == {state: 1}
     [(stored_state, error, message_id)] = await deliveries(store)
     assert stored_state == state
-    assert error is not None and reason.lower() in error.lower()
+    assert error is not None
+    assert reason.lower() in error.lower()
     assert message_id is None
     # Neither failed nor unknown deliveries are sent again automatically.
     clock.advance(3600)

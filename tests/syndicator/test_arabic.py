@@ -43,7 +43,9 @@ PUTIN = (
         pytest.param("لافروف\x00 قال\x07\x1b", "لافروف قال", id="c0-controls-removed"),
         pytest.param("سوريا\x7f\x85\x9f", "سوريا", id="del-and-c1-controls-removed"),
         pytest.param(
-            "الفقرة الأولى\n\nالفقرة الثانية", "الفقرة الأولى\n\nالفقرة الثانية", id="paragraphs-kept"
+            "الفقرة الأولى\n\nالفقرة الثانية",
+            "الفقرة الأولى\n\nالفقرة الثانية",
+            id="paragraphs-kept",
         ),
         pytest.param(
             "الفقرة الأولى\r\n\r\n\r\n\r\nالفقرة الثانية",
@@ -58,7 +60,9 @@ PUTIN = (
             id="bidi-overrides-and-isolates-removed",
         ),
         pytest.param(
-            f"{BOM}سو{ZWSP}ريا{ZWNJ} {RLM}و{LRM} {ZWJ}تركيا", "سوريا و تركيا", id="zero-width-removed"
+            f"{BOM}سو{ZWSP}ريا{ZWNJ} {RLM}و{LRM} {ZWJ}تركيا",
+            "سوريا و تركيا",
+            id="zero-width-removed",
         ),
         pytest.param("دي   ميستورا\t\tفي\u00a0جنيف", "دي ميستورا في جنيف", id="runs-of-spaces"),
         pytest.param("  \u2003سوتشي \u202f ", "سوتشي", id="edges-stripped"),

@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -104,7 +105,7 @@ def test_collect_articles_and_dispatch(config: Path) -> None:
     rows = [json.loads(line) for line in listed.stdout.splitlines()]
     assert len(rows) == 3
     for row in rows:
-        assert REQUIRED_KEYS <= row.keys()
+        assert row.keys() >= REQUIRED_KEYS
         assert row["source"] == "sham"
     assert any("ال" in row["title"] for row in rows)  # Arabic kept as text, not \\u escapes
     assert "\\u06" not in listed.stdout
@@ -157,16 +158,42 @@ def wait_for(url: str, check: str = "", timeout: float = 60) -> httpx.Response:
         time.sleep(0.2)
 
 
-def stop(process: subprocess.Popen[str], sig: signal.Signals) -> tuple[str, str]:
-    process.send_signal(sig)
-    try:
-        out, err = process.communicate(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        out, err = process.communicate()
-        raise AssertionError(f"did not stop on {sig.name}:\n{err}") from None
-    assert process.returncode == 0, err
-    return out, err
+class Service:
+    """A `syndicator` process whose stdout is read line by line while it runs."""
+
+    def __init__(self, *args: str, env: dict[str, str]) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "syndicator", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, **env},
+        )
+        self.lines: list[str] = []
+        assert self.process.stdout is not None
+        self._reader = threading.Thread(
+            target=lambda out: self.lines.extend(out), args=(self.process.stdout,), daemon=True
+        )
+        self._reader.start()
+
+    def wait_for_output(self, text: str, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while not any(text in line for line in list(self.lines)):
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                raise AssertionError(f"no {text!r} in the output: {''.join(self.lines)}")
+            time.sleep(0.1)
+
+    def stop(self, sig: signal.Signals) -> tuple[str, str]:
+        self.process.send_signal(sig)
+        try:
+            _, err = self.process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            _, err = self.process.communicate()
+            raise AssertionError(f"did not stop on {sig.name}:\n{err}") from None
+        self._reader.join(5)
+        assert self.process.returncode == 0, err
+        return "".join(self.lines), err
 
 
 def test_run_serves_feeds_and_stops_on_sigterm(config: Path) -> None:
@@ -175,30 +202,18 @@ def test_run_serves_feeds_and_stops_on_sigterm(config: Path) -> None:
         for line in config.read_text().splitlines()
         if line.startswith("port")
     )
-    process = subprocess.Popen(
-        [sys.executable, "-m", "syndicator", "--config", str(config), "run"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "TELEGRAM_BOT_TOKEN": ""},
-    )
+    service = Service("--config", str(config), "run", env={"TELEGRAM_BOT_TOKEN": ""})
     try:
         wait_for(f"http://127.0.0.1:{port}/feeds/syria.rss", "روسيا تتجه لمؤتمر شعوب سوريا")
+        service.wait_for_output("[dry-run] to @sham_syria_news")
     finally:
-        out, err = stop(process, signal.SIGTERM)
-    assert "[dry-run] to @sham_syria_news" in out
+        _, err = service.stop(signal.SIGTERM)
     assert "stopping" in err
 
 
 def test_demo_fills_feeds_offline() -> None:
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "syndicator", "demo", "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "TELEGRAM_BOT_TOKEN": "123:would-be-ignored"},
-    )
+    service = Service("demo", "--port", str(port), env={"TELEGRAM_BOT_TOKEN": "123:ignored"})
     try:
         index = wait_for(f"http://127.0.0.1:{port}/", "روسيا تتجه لمؤتمر شعوب سوريا")
         assert f"http://127.0.0.1:{port}/feeds/syria.rss" in index.text
@@ -206,7 +221,7 @@ def test_demo_fills_feeds_offline() -> None:
         assert not feed.bozo
         assert feed.feed.language == "ar"
         assert any("سوريا" in entry.title for entry in feed.entries)
+        service.wait_for_output("Demo running")
+        service.wait_for_output("[dry-run] to @sham_syria_news")
     finally:
-        out, _ = stop(process, signal.SIGINT)
-    assert "Demo running" in out
-    assert "[dry-run] to @sham_syria_news" in out
+        service.stop(signal.SIGINT)

@@ -133,11 +133,11 @@ def test_cross_section_errors(tmp_path: Path, extra: str, message: str) -> None:
 
 
 def test_unreadable_files(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="missing.toml: file not found"):
+    with pytest.raises(ConfigError, match=r"missing\.toml: file not found"):
         load_settings(tmp_path / "missing.toml")
-    with pytest.raises(ConfigError, match=r"bad.toml: invalid TOML: .*line 1"):
-        bad = tmp_path / "bad.toml"
-        bad.write_text("[database\nurl=1", encoding="utf-8")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[database\nurl=1", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"bad\.toml: invalid TOML: .*line 1"):
         load_settings(bad)
 
 
@@ -149,7 +149,8 @@ def test_config_path_precedence(monkeypatch: pytest.MonkeyPatch) -> None:
     assert config_path("other.toml") == Path("other.toml")
 
 
-def test_shipped_example_config_is_valid() -> None:
-    settings = load_settings(ROOT / "syndicator.example.toml", env={})
+@pytest.mark.parametrize("name", ["syndicator.example.toml", "docker/syndicator.toml"])
+def test_shipped_configs_are_valid(name: str) -> None:
+    settings = load_settings(ROOT / name, env={})
     assert settings.sources
-    assert settings.channels
+    assert settings.categories

@@ -74,7 +74,8 @@ async def test_first_poll_stores_clean_categorized_articles(
         assert leftover not in seed.content_html
     assert seed.categories == ("syria",)
     assert seed.summary.startswith("قال وزير الخارجية الروسي سيرغي لافروف")
-    assert seed.image is not None and seed.image.startswith(site.url + "/wp-content/uploads/")
+    assert seed.image is not None
+    assert seed.image.startswith(site.url + "/wp-content/uploads/")
     assert seed.url.startswith(site.url + "/")
     published = {p.article.title: p.published for p in site.published}
     assert seed.published == published[SEED_TITLE]
@@ -141,7 +142,8 @@ async def test_broken_source_is_recorded_and_backed_off(
     await configure(store, source)
     poller = collector(store, http, clock)
     result = await poller.poll(source)
-    assert result.error is not None and error in result.error
+    assert result.error is not None
+    assert error in result.error
     first = await store.registry.state("broken")
     assert first.error_count == 1
     assert first.next_poll_at == clock.now + timedelta(seconds=60)
@@ -158,7 +160,8 @@ async def test_oversized_body_is_refused(
     source = Source("sham", "أخبار الشام اليوم", site.feed_url())
     await configure(store, source)
     result = await collector(store, http, clock, max_bytes=2048).poll(source)
-    assert result.error is not None and "2048" in result.error
+    assert result.error is not None
+    assert "2048" in result.error
 
 
 async def test_unreachable_source_is_an_error_not_a_crash(
@@ -167,4 +170,5 @@ async def test_unreachable_source_is_an_error_not_a_crash(
     source = Source("down", "موقع متوقف", "http://127.0.0.1:9/feed/")
     await configure(store, source)
     result = await collector(store, http, clock).poll(source)
-    assert result.error is not None and "ConnectError" in result.error
+    assert result.error is not None
+    assert "ConnectError" in result.error
