@@ -36,14 +36,14 @@ def utf16_len(text: str) -> int:
 
 
 def rtl(line: str) -> str:
-    """Prefix a RIGHT-TO-LEFT MARK unless the line's first strong character is Arabic."""
-    for char in line:
-        direction = unicodedata.bidirectional(char)
-        if direction in ("R", "AL"):
-            return line
-        if direction == "L":
-            break
-    return RLM + line if line else line
+    """Prefix a RIGHT-TO-LEFT MARK unless the line starts with a right-to-left character.
+
+    A leading digit, emoji, bracket or quote is weak or neutral, so the line's direction
+    would be left to each client's heuristics; the invisible mark removes the doubt.
+    """
+    if not line or unicodedata.bidirectional(line[0]) in ("R", "AL"):
+        return line
+    return RLM + line
 
 
 def format_article(article: Article, source_name: str) -> Message:
