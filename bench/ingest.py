@@ -14,8 +14,6 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-import httpx
-
 from syndicator.app import utcnow
 from syndicator.demo.site import FEED_LIMIT, SampleSite, load_articles
 from syndicator.extract import extract_page
@@ -54,7 +52,7 @@ async def main() -> None:
                 pipeline += time.perf_counter() - start
                 assert result.new == FEED_LIMIT, result
                 for item in published:
-                    pages.append((httpx.get(item.url).content, item.url))
+                    pages.append(((await http.get(item.url)).content, item.url))
         await engine.dispose()
     start = time.perf_counter()
     for body, page_url in pages:
