@@ -72,7 +72,9 @@ def setup_logging(level: str) -> None:
         stream=sys.stderr,
     )
     # Bot API URLs carry the token: keep the HTTP client loggers quiet.
-    for name in ("httpx", "httpcore", "telegram", "apscheduler", "trafilatura", "htmldate"):
+    for name in (
+        "httpx", "httpcore", "telegram", "apscheduler", "trafilatura", "htmldate", "alembic",
+    ):  # fmt: skip
         logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLogger().level))
 
 
