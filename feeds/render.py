@@ -41,12 +41,21 @@ class FeedDoc:
 
 
 def etag(doc: FeedDoc, kind: str) -> str:
-    """A strong ETag from the entries' data, not from rendered bytes."""
-    digest = hashlib.sha256(f"{kind}\0{doc.slug}\0{doc.title}\0{doc.self_url}".encode())
+    """A strong ETag from the data the feed renders, not from rendered bytes.
+
+    Strong means: equal tags, equal bytes. So every rendered field goes in (content HTML,
+    links, dates, author, category labels, the feed's description), not just the titles.
+    """
+    head = (kind, doc.slug, doc.title, doc.description, doc.self_url, doc.home_url)
+    digest = hashlib.sha256("\0".join(head).encode())
     for article in doc.articles:
-        digest.update(f"\0{article.id}\0{article.updated.isoformat()}".encode())
-        digest.update(f"\0{article.title}\0{article.summary}\0{article.content_hash}".encode())
-        digest.update("\0".join(article.categories).encode())
+        fields = (
+            str(article.id), article.url, article.title, article.summary, article.content_hash,
+            article.content_html, article.author, article.published.isoformat(),
+            article.updated.isoformat(),
+            *(f"{slug}={doc.category_names.get(slug, slug)}" for slug in article.categories),
+        )  # fmt: skip
+        digest.update(("\1" + "\0".join(fields)).encode())
     return f'"{digest.hexdigest()[:32]}"'
 
 

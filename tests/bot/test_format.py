@@ -204,4 +204,3 @@ def test_summary_that_fits_is_not_cut() -> None:
     summary = long_summary(SUMMARY + " ", 3_000).strip()
     message = format_article(article(summary=summary), "شبكة الأخبار")
     assert visible(message.html).split("\n\n")[1] == summary
-

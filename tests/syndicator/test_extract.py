@@ -50,8 +50,11 @@ RELATED = "دي ميستورا يصل إلى دمشق في زيارة مفاجئ
             ARTICLE,
             id="seed-page-tail",
         ),
-        pytest.param(f"{PARAGRAPHS[0]}\n\n{AD_ID}\n\n{PARAGRAPHS[1]}", "\n\n".join(PARAGRAPHS[:2]),
-                     id="ad-id-mid-article"),
+        pytest.param(
+            f"{PARAGRAPHS[0]}\n\n{AD_ID}\n\n{PARAGRAPHS[1]}",
+            "\n\n".join(PARAGRAPHS[:2]),
+            id="ad-id-mid-article",
+        ),
         pytest.param(
             f"{PARAGRAPHS[0]}\n\nمقالات ذات صلة\n\n{RELATED}\n\n{PARAGRAPHS[1]}",
             PARAGRAPHS[0],
@@ -60,9 +63,7 @@ RELATED = "دي ميستورا يصل إلى دمشق في زيارة مفاجئ
         pytest.param(
             f"{PARAGRAPHS[0]}\n\nمقالات ذات صلة:\n\n{RELATED}", PARAGRAPHS[0], id="related-colon"
         ),
-        pytest.param(
-            f"{PARAGRAPHS[0]}\n\nاقرأ أيضاً\n\n{RELATED}", PARAGRAPHS[0], id="read-also"
-        ),
+        pytest.param(f"{PARAGRAPHS[0]}\n\nاقرأ أيضاً\n\n{RELATED}", PARAGRAPHS[0], id="read-also"),
         pytest.param(
             f"{PARAGRAPHS[0]}\n\nزر الذهاب إلى الأعلى\n\n{RELATED}",
             PARAGRAPHS[0],
@@ -106,9 +107,7 @@ def test_strip_boilerplate(text: str, expected: str) -> None:
             "الشأن السوري\n\nخبر\n\nاقتباس",
             id="block-elements",
         ),
-        pytest.param(
-            "<ul><li>أستانة</li><li>جنيف</li></ul>", "أستانة\n\nجنيف", id="list-items"
-        ),
+        pytest.param("<ul><li>أستانة</li><li>جنيف</li></ul>", "أستانة\n\nجنيف", id="list-items"),
         pytest.param("<p>سطر<br>سطر آخر</p>", "سطر\n\nسطر آخر", id="br"),
         pytest.param(
             "<p>قال <b>بوتين</b> و <a href='/x'>لافروف</a> اليوم</p>",
@@ -148,9 +147,7 @@ BASE = "https://news.example.com/2017/10/19/russia-syria/"
         pytest.param(
             "<p>قال لافروف</p><script>alert(1)</script>", "<p>قال لافروف</p>", id="script"
         ),
-        pytest.param(
-            "<style>p{color:red}</style><p>خبر</p>", "<p>خبر</p>", id="style-element"
-        ),
+        pytest.param("<style>p{color:red}</style><p>خبر</p>", "<p>خبر</p>", id="style-element"),
         pytest.param(
             '<p onclick="steal()" style="color:red" class="x" dir="rtl">خبر</p>',
             "<p>خبر</p>",
@@ -182,9 +179,7 @@ BASE = "https://news.example.com/2017/10/19/russia-syria/"
             "<p>خبر</p>",
             id="iframe-and-form-dropped",
         ),
-        pytest.param(
-            "<div><span>نص</span></div>", "نص", id="disallowed-wrappers-unwrapped"
-        ),
+        pytest.param("<div><span>نص</span></div>", "نص", id="disallowed-wrappers-unwrapped"),
     ],
 )
 def test_sanitize_html(html: str, expected: str) -> None:
