@@ -23,6 +23,9 @@ log = logging.getLogger(__name__)
 
 BATCH = 50
 IDLE_WAIT = 5.0
+# A chat that cannot take a message for longer than this is postponed, not waited for, so
+# one busy or flood-controlled channel never holds up the others.
+MAX_INLINE_WAIT = 1.0
 
 
 class Dispatcher:
@@ -42,8 +45,14 @@ class Dispatcher:
             log.warning("%d deliveries were interrupted while sending: marked unknown", count)
         return count
 
-    async def run_once(self, stop: asyncio.Event | None = None) -> Counter[str]:
-        """Deliver everything that is due now; returns the outcomes by state."""
+    async def run_once(
+        self, stop: asyncio.Event | None = None, *, max_wait: float = MAX_INLINE_WAIT
+    ) -> Counter[str]:
+        """Deliver everything that is due now; returns the outcomes by state.
+
+        A delivery whose chat has no free slot within `max_wait` seconds is postponed until
+        it has one (outcome "postponed"); `max_wait=math.inf` waits for every slot instead.
+        """
         outcomes: Counter[str] = Counter()
         while not (stop and stop.is_set()):
             batch = await self._store.outbox.claim(self._clock(), BATCH)
@@ -55,12 +64,11 @@ class Dispatcher:
                     # Hand back what we claimed but did not start: it was surely not sent.
                     for rest in batch[index:]:
                         await self._store.outbox.retry(
-                            rest.delivery, self._clock(), "dispatcher stopped", self._clock()
+                            rest.delivery, self._clock(), None, self._clock()
                         )
                     break
-                outcomes[
-                    await self._deliver(claimed, names.get(claimed.article.source_id, ""))
-                ] += 1
+                source = names.get(claimed.article.source_id, "")
+                outcomes[await self._deliver(claimed, source, max_wait)] += 1
         return outcomes
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -88,8 +96,13 @@ class Dispatcher:
             log.exception("could not read the outbox")
             return None
 
-    async def _deliver(self, claimed: Claimed, source_name: str) -> str:
+    async def _deliver(self, claimed: Claimed, source_name: str, max_wait: float) -> str:
         delivery, outbox = claimed.delivery, self._store.outbox
+        wait = self._pacer.ready_in(delivery.chat_id)
+        if wait > max_wait:
+            at = self._clock() + timedelta(seconds=wait)
+            await outbox.retry(delivery, at, None, self._clock())
+            return "postponed"
         try:
             message = format_article(claimed.article, source_name)
         except Exception as exc:  # never sent: safe to record as failed

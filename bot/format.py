@@ -17,6 +17,8 @@ from syndicator.model import Article
 
 RLM = "\u200f"
 TEXT_LIMIT = 4096
+TITLE_LIMIT = 512  # a runaway title must not crowd out the summary or break the limit
+SOURCE_LIMIT = 128
 READ_MORE = "اقرأ المزيد"
 ELLIPSIS = "…"
 
@@ -48,10 +50,12 @@ def rtl(line: str) -> str:
 
 def format_article(article: Article, source_name: str) -> Message:
     """Bold title, summary, source line and a «اقرأ المزيد» link, within Telegram's limit."""
-    title = f"<b>{escape(rtl(article.title), quote=False)}</b>"
-    source = escape(rtl(f"المصدر: {source_name}"), quote=False)
+    title_text = _fit(article.title, TITLE_LIMIT)
+    source_text = _fit(source_name, SOURCE_LIMIT)
+    title = f"<b>{escape(rtl(title_text), quote=False)}</b>"
+    source = escape(rtl(f"المصدر: {source_text}"), quote=False)
     link = f'<a href="{escape(article.url)}">{READ_MORE}</a>'
-    fixed = utf16_len(article.title) + utf16_len(source_name) + 40  # markup-free overhead
+    fixed = utf16_len(title_text) + utf16_len(source_text) + 40  # markup-free overhead
     summary = _fit(rtl(article.summary), TEXT_LIMIT - fixed)
     parts = [title, escape(summary, quote=False), f"{source}\n{rtl(link)}"]
     return Message(html="\n\n".join(p for p in parts if p), url=article.url)

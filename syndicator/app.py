@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import socket
 from collections import Counter
 from collections.abc import Callable, Generator
@@ -144,7 +145,7 @@ class App:
         if self._bot is not None:
             await self._bot.initialize()
         await self.dispatcher.recover()
-        return await self.dispatcher.run_once()
+        return await self.dispatcher.run_once(max_wait=math.inf)
 
     def listen(self) -> socket.socket:
         """Bind the HTTP port now, so a busy port is a clear error before anything starts."""

@@ -25,9 +25,11 @@ _TAIL_MARKERS = re.compile(
     r"^(مقالات ذات صلة|مواضيع ذات صلة|أخبار ذات صلة|اقرأ أيضا[ًا]?|إقرأ أيضا[ًا]?|"
     r"زر الذهاب إلى الأعلى|الأكثر قراءة|شارك هذا المقال)\s*:?$"
 )
-# Lines that are noise wherever they appear.
+# Lines that are noise wherever they appear. An ad id mixes hex letters and digits, so a
+# phone number or a year on its own line is kept.
 _NOISE = re.compile(
-    r"^([0-9a-f]{10,16}|شارك|شارك الخبر|فيسبوك|تويتر|واتساب|تيليجرام|تلغرام|لينكدإن|"
+    r"^((?=[0-9a-f]*[a-f])(?=[0-9a-f]*[0-9])[0-9a-f]{10,16}|"
+    r"شارك|شارك الخبر|فيسبوك|تويتر|واتساب|تيليجرام|تلغرام|لينكدإن|"
     r"طباعة|نسخ الرابط|شارك على .{1,20}|&nbsp;|\W*)$",
     re.IGNORECASE,
 )

@@ -8,6 +8,7 @@ cleaned for publishing and hashed in its normalized form for duplicate detection
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
@@ -42,7 +43,9 @@ def canonical_url(url: str) -> str:
     host = (parts.hostname or "").lower()
     if parts.port and parts.port != _DEFAULT_PORTS.get(scheme):
         host = f"{host}:{parts.port}"
-    path = quote(unquote(parts.path), safe=_PATH_SAFE) or "/"
+    # An encoded slash is data, not a separator: keep it encoded, normalize the rest.
+    segments = re.split("%2f", parts.path, flags=re.IGNORECASE)
+    path = "%2F".join(quote(unquote(s), safe=_PATH_SAFE) for s in segments) or "/"
     query = [
         (key, value)
         for key, value in parse_qsl(parts.query, keep_blank_values=True)

@@ -98,11 +98,17 @@ class Outbox:
             delivery, now, state=DeliveryState.SENT, telegram_message_id=message_id, last_error=None
         )
 
-    async def retry(self, delivery: Delivery, at: datetime, error: str, now: datetime) -> bool:
-        """Definitely not sent: back to pending, due again at `at`."""
-        return await self._finish(
-            delivery, now, state=DeliveryState.PENDING, next_attempt_at=at, last_error=error
-        )
+    async def retry(
+        self, delivery: Delivery, at: datetime, error: str | None, now: datetime
+    ) -> bool:
+        """Definitely not sent: back to pending, due again at `at`.
+
+        `error` None keeps the previous error (the delivery was only postponed).
+        """
+        values: dict[str, object] = {"next_attempt_at": at}
+        if error is not None:
+            values["last_error"] = error
+        return await self._finish(delivery, now, state=DeliveryState.PENDING, **values)
 
     async def failed(self, delivery: Delivery, error: str, now: datetime) -> bool:
         return await self._finish(delivery, now, state=DeliveryState.FAILED, last_error=error)

@@ -224,3 +224,30 @@ async def test_recover_marks_interrupted_sends_unknown(store: Store, clock: Fake
     assert await worker.recover() == 1
     assert await worker.run_once() == {}
     assert [state for state, _, _ in await deliveries(store)] == ["unknown"]
+
+
+async def test_a_paused_chat_does_not_hold_up_the_others(store: Store, clock: FakeClock) -> None:
+    await store.registry.apply(
+        [Category("syria", "الشأن السوري")],
+        [Source("sham", "أخبار الشام اليوم", "http://127.0.0.1:1/feed/")],
+        [Channel("busy", "-1001", ("syria",)), Channel("quiet", "-1002", ("syria",))],
+    )
+    await store.articles.add(article(), NOW)
+    ticks = FakeClock()
+    pacer = Pacer(
+        global_rate=1000,
+        per_chat_interval=0,
+        clock=lambda: ticks().timestamp(),
+        sleep=lambda seconds: asyncio.sleep(0),
+    )
+    pacer.pause("-1001", 30)  # Telegram asked this chat to wait 30 s
+    out = io.StringIO()
+    worker = Dispatcher(store, DryRunSender(out), pacer, clock)
+    assert await worker.run_once() == {"sent": 1, "postponed": 1}
+    assert "to -1002" in out.getvalue()
+    assert "to -1001" not in out.getvalue()
+    assert await store.outbox.next_due() == NOW + timedelta(seconds=30)
+    clock.advance(30)
+    ticks.advance(30)
+    assert await worker.run_once() == {"sent": 1}
+    assert "to -1001" in out.getvalue()

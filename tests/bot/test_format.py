@@ -204,3 +204,17 @@ def test_summary_that_fits_is_not_cut() -> None:
     summary = long_summary(SUMMARY + " ", 3_000).strip()
     message = format_article(article(summary=summary), "شبكة الأخبار")
     assert visible(message.html).split("\n\n")[1] == summary
+
+
+def test_runaway_title_and_source_are_cut_and_the_message_still_fits() -> None:
+    title = long_summary("عنوان طويل جداً بلا نهاية ", 10_000)
+    source = long_summary("مصدر ", 5_000)
+    message = format_article(
+        article(title=title, summary=long_summary(SUMMARY + " ", 10_000)), source
+    )
+    text = visible(message.html)
+    assert utf16_len(text) <= TEXT_LIMIT
+    shown_title, summary, _ = text.split("\n\n")
+    assert shown_title.endswith(ELLIPSIS)
+    assert utf16_len(shown_title) <= 512
+    assert summary.removeprefix(RLM).startswith(SUMMARY[:50])  # the summary is still there

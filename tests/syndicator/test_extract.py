@@ -87,6 +87,12 @@ RELATED = "دي ميستورا يصل إلى دمشق في زيارة مفاجئ
             id="share-verb-inside-sentence-kept",
         ),
         pytest.param("عقد الاجتماع عام 2017", "عقد الاجتماع عام 2017", id="short-number-kept"),
+        pytest.param(
+            f"{PARAGRAPHS[0]}\n\n00963112345678",
+            f"{PARAGRAPHS[0]}\n\n00963112345678",
+            id="phone-number-line-kept",
+        ),
+        pytest.param(f"{PARAGRAPHS[0]}\n\n64f1a2b3c4d5e", PARAGRAPHS[0], id="other-ad-id"),
     ],
 )
 def test_strip_boilerplate(text: str, expected: str) -> None:

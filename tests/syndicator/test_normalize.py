@@ -85,6 +85,11 @@ SLUG_ENCODED = (
         pytest.param(
             "  https://news.example.com/a  ", "https://news.example.com/a", id="whitespace"
         ),
+        pytest.param(
+            "https://news.example.com/a%2fb/c",
+            "https://news.example.com/a%2Fb/c",
+            id="encoded-slash-stays-data",
+        ),
     ],
 )
 def test_canonical_url(url: str, expected: str) -> None:
