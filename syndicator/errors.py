@@ -37,9 +37,12 @@ class SourceError(SyndicatorError):
 class FetchError(SourceError):
     """An HTTP fetch failed (network error, bad status, timeout, oversized body)."""
 
-    def __init__(self, message: str, *, status: int | None = None) -> None:
+    def __init__(
+        self, message: str, *, status: int | None = None, retry_after: float | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
+        self.retry_after = retry_after  # seconds the server asked us to wait (429, 503)
 
 
 class ParseError(SourceError):

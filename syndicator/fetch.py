@@ -1,20 +1,40 @@
 """Fetch stage (I/O): polite HTTP GETs with httpx, translated to `FetchError` at this edge.
 
-Bodies are streamed and cut off at a size cap, the whole request has a deadline on top of
-httpx's connect/read timeouts (a slow server trickling bytes cannot hold a poll forever),
-and conditional GET headers are sent when the store remembers them.
+Manners, in the order a request meets them:
+- robots.txt is honoured (per source switch) through `Robots`;
+- per-host limits: at most `concurrency` requests at once to one host and at least `delay`
+  seconds between two request starts, so many sources on one site never hammer it;
+- conditional GET headers (If-None-Match, If-Modified-Since) when the store has validators;
+- connect/read timeouts from httpx plus a total deadline (a server that trickles bytes
+  cannot hold a poll forever), at most 5 redirects, an honest User-Agent;
+- the body is streamed raw and decompressed here with an output cap (gzip, deflate, br):
+  neither a huge body nor a compression bomb can take more than `max_bytes` of memory;
+- 429 and 503 answers carry their Retry-After into the error, so the scheduler waits that
+  long before polling the source again.
 """
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+import time
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit
+from urllib.robotparser import RobotFileParser
 
 import httpx
 
+from syndicator import inflate
 from syndicator.errors import FetchError
 
 MAX_REDIRECTS = 5
+ROBOTS_MAX_BYTES = 512_000
+ROBOTS_TTL = 3600.0
+ROBOTS_ERROR_TTL = 600.0
+_DISALLOW_ALL = ["User-agent: *", "Disallow: /"]
 
 
 @dataclass(frozen=True)
@@ -25,6 +45,7 @@ class Response:
     content_type: str = ""
     etag: str | None = None
     last_modified: str | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def not_modified(self) -> bool:
@@ -37,34 +58,140 @@ def build_client(*, timeout: float, user_agent: str) -> httpx.AsyncClient:
         timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
         follow_redirects=True,
         max_redirects=MAX_REDIRECTS,
-        headers={"User-Agent": user_agent, "Accept-Language": "ar,en;q=0.5"},
-        limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
+        headers={
+            "User-Agent": user_agent,
+            "Accept-Language": "ar,en;q=0.5",
+            "Accept-Encoding": inflate.SUPPORTED,
+        },
+        limits=httpx.Limits(max_connections=100, max_keepalive_connections=50),
     )
 
 
-class Fetcher:
-    """GETs with a size cap, a total deadline and conditional headers."""
+def retry_after(value: str | None, now: datetime) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds or an HTTP date); None if absent."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - now).total_seconds())
 
-    def __init__(self, client: httpx.AsyncClient, *, max_bytes: int, deadline: float) -> None:
+
+class HostLimiter:
+    """At most `concurrency` requests at once per host, `delay` seconds between starts."""
+
+    def __init__(self, *, concurrency: int, delay: float) -> None:
+        self._concurrency = concurrency
+        self._delay = delay
+        self._slots: dict[str, asyncio.Semaphore] = {}
+        self._next_start: dict[str, float] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    @asynccontextmanager
+    async def slot(self, host: str) -> AsyncIterator[None]:
+        semaphore = self._slots.setdefault(host, asyncio.Semaphore(self._concurrency))
+        async with semaphore:
+            async with self._locks.setdefault(host, asyncio.Lock()):
+                now = time.monotonic()
+                start = max(now, self._next_start.get(host, 0.0))
+                self._next_start[host] = start + self._delay
+            if start > now:
+                await asyncio.sleep(start - now)
+            yield
+
+
+class Robots:
+    """robots.txt per origin, fetched once an hour (RFC 9309 rules for errors)."""
+
+    def __init__(self, client: httpx.AsyncClient, user_agent: str) -> None:
+        self._client = client
+        self._agent = user_agent
+        self._cache: dict[str, tuple[float, RobotFileParser]] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    async def allowed(self, url: str) -> bool:
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        async with self._locks.setdefault(origin, asyncio.Lock()):
+            cached = self._cache.get(origin)
+            if cached is None or cached[0] < time.monotonic():
+                cached = await self._load(origin)
+                self._cache[origin] = cached
+        return cached[1].can_fetch(self._agent, url)
+
+    async def _load(self, origin: str) -> tuple[float, RobotFileParser]:
+        parser = RobotFileParser()
+        ttl = ROBOTS_TTL
+        try:
+            async with self._client.stream("GET", f"{origin}/robots.txt") as response:
+                if response.status_code >= 500:
+                    # RFC 9309: an unreachable robots.txt means "disallow everything" for now.
+                    parser.parse(_DISALLOW_ALL)
+                    ttl = ROBOTS_ERROR_TTL
+                elif response.status_code >= 400:
+                    parser.parse([])  # no robots.txt: everything is allowed
+                else:
+                    body = bytearray()
+                    async for chunk in response.aiter_bytes():
+                        body += chunk
+                        if len(body) > ROBOTS_MAX_BYTES:
+                            break
+                    text = bytes(body[:ROBOTS_MAX_BYTES]).decode("utf-8", errors="replace")
+                    parser.parse(text.splitlines())
+        except httpx.HTTPError:
+            parser.parse(_DISALLOW_ALL)
+            ttl = ROBOTS_ERROR_TTL
+        return time.monotonic() + ttl, parser
+
+
+class Fetcher:
+    """GETs with manners; see the module docstring."""
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        *,
+        max_bytes: int,
+        deadline: float,
+        hosts: HostLimiter | None = None,
+        robots: Robots | None = None,
+    ) -> None:
         self._client = client
         self._max_bytes = max_bytes
         self._deadline = deadline
+        self._hosts = hosts or HostLimiter(concurrency=4, delay=0.0)
+        self._robots = robots
 
     async def get(
-        self, url: str, *, etag: str | None = None, last_modified: str | None = None
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        respect_robots: bool = True,
     ) -> Response:
+        if respect_robots and self._robots is not None and not await self._robots.allowed(url):
+            raise FetchError(f"{url}: disallowed by the site's robots.txt")
         headers = {}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
         try:
-            async with asyncio.timeout(self._deadline):
+            async with self._hosts.slot(urlsplit(url).netloc), asyncio.timeout(self._deadline):
                 return await self._get(url, headers)
         except TimeoutError:
             raise FetchError(f"{url}: no complete answer within {self._deadline:g} s") from None
         except httpx.TooManyRedirects:
             raise FetchError(f"{url}: more than {MAX_REDIRECTS} redirects") from None
+        except httpx.InvalidURL as exc:
+            raise FetchError(f"{url}: invalid URL: {exc}") from None
         except httpx.HTTPError as exc:
             raise FetchError(f"{url}: {type(exc).__name__}: {exc}") from None
 
@@ -73,22 +200,23 @@ class Fetcher:
             etag = response.headers.get("ETag")
             last_modified = response.headers.get("Last-Modified")
             if response.status_code == 304:
-                return Response(str(response.url), 304, b"", "", etag, last_modified)
+                return Response(
+                    str(response.url), 304, b"", "", etag, last_modified, dict(response.headers)
+                )
             if response.status_code >= 400:
                 raise FetchError(
                     f"{url}: HTTP {response.status_code} {response.reason_phrase}",
                     status=response.status_code,
+                    retry_after=retry_after(response.headers.get("Retry-After"), datetime.now(UTC)),
                 )
-            declared = int(response.headers.get("Content-Length") or 0)
-            if declared > self._max_bytes:
+            declared = response.headers.get("Content-Length", "")
+            if declared.isdigit() and int(declared) > self._max_bytes:
                 raise FetchError(f"{url}: body of {declared} bytes is over {self._max_bytes}")
-            chunks: list[bytes] = []
-            size = 0
-            async for chunk in response.aiter_bytes():
-                size += len(chunk)
-                if size > self._max_bytes:
-                    raise FetchError(f"{url}: body is over {self._max_bytes} bytes")
-                chunks.append(chunk)
+            decoder = inflate.decoder(
+                response.headers.get("Content-Encoding", ""), self._max_bytes, url
+            )
+            chunks = [decoder.feed(chunk) async for chunk in response.aiter_raw()]
+            chunks.append(decoder.finish())
             return Response(
                 str(response.url),
                 response.status_code,
@@ -96,4 +224,5 @@ class Fetcher:
                 response.headers.get("Content-Type", ""),
                 etag,
                 last_modified,
+                dict(response.headers),
             )

@@ -25,7 +25,10 @@ class Source:
     url: str
     kind: str = "feed"
     categories: tuple[str, ...] = ()
-    interval: int = 600  # seconds between polls
+    interval: int = 600  # seconds between polls (the starting point of the adaptive cadence)
+    robots: bool = True  # honour the site's robots.txt
+    link_selector: str | None = None  # kind "html": CSS selector of article links
+    link_pattern: str | None = None  # kind "html": regular expression article URLs match
 
 
 @dataclass(frozen=True)
