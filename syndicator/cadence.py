@@ -14,6 +14,7 @@ it asks for longer.
 
 from __future__ import annotations
 
+import itertools
 import re
 import statistics
 from collections.abc import Mapping, Sequence
@@ -38,7 +39,7 @@ def after_success(
 ) -> float:
     """Seconds until the next poll, from the publication times of recent articles."""
     times = sorted(published)
-    gaps = [(b - a).total_seconds() for a, b in zip(times, times[1:], strict=False)]
+    gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(times)]
     gaps = [g for g in gaps if g > 0]
     if len(gaps) < MIN_SAMPLES - 1:
         interval = configured
