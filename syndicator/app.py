@@ -14,7 +14,7 @@ import math
 import socket
 from collections import Counter
 from collections.abc import Callable, Generator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import TextIO
 
@@ -24,12 +24,13 @@ from bot.dispatch import Dispatcher
 from bot.limits import Pacer
 from bot.telegram import DryRunSender, Sender, TelegramSender, build_bot
 from feeds.server import FeedServer, Site
+from syndicator.cadence import Cadence
 from syndicator.config import Settings
 from syndicator.errors import ConfigError, SyndicatorError
-from syndicator.fetch import Fetcher, build_client
+from syndicator.fetch import Fetcher, HostLimiter, Robots, build_client
 from syndicator.jobs import LocalJobs
 from syndicator.model import PollResult, Source
-from syndicator.pipeline import Collector
+from syndicator.pipeline import Collector, Policy
 from syndicator.schedule import Scheduler
 from syndicator.store import Store, migrate
 from syndicator.store.engine import create_engine
@@ -67,8 +68,21 @@ class App:
         self.engine = create_engine(cfg.database.url)
         self.store = Store.on(self.engine)
         self.http = build_client(timeout=cfg.fetch.timeout, user_agent=cfg.fetch.user_agent)
-        fetcher = Fetcher(self.http, max_bytes=cfg.fetch.max_bytes, deadline=cfg.fetch.timeout * 2)
-        self.collector = Collector(self.store, fetcher, LeadSummarizer(), clock)
+        self.fetcher = fetcher = Fetcher(
+            self.http,
+            max_bytes=cfg.fetch.max_bytes,
+            deadline=cfg.fetch.timeout * 2,
+            hosts=HostLimiter(
+                concurrency=cfg.fetch.per_host_concurrency, delay=cfg.fetch.per_host_delay
+            ),
+            robots=Robots(self.http, cfg.fetch.user_agent),
+        )
+        policy = Policy(
+            cadence=Cadence(cfg.collect.min_interval, cfg.collect.max_interval),
+            default_category=cfg.collect.default_category,
+            cluster_window=timedelta(seconds=cfg.collect.cluster_window),
+        )
+        self.collector = Collector(self.store, fetcher, LeadSummarizer(), clock, policy)
         token = settings.telegram_token
         self.dry_run = token is None if dry_run is None else dry_run
         self._bot = None

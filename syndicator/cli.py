@@ -14,6 +14,7 @@ import logging
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -23,8 +24,10 @@ from rich.table import Table
 
 from syndicator.app import App
 from syndicator.config import Settings, config_path, load_settings
+from syndicator.discover import suggest
 from syndicator.errors import ConfigError, SyndicatorError
-from syndicator.model import Article
+from syndicator.model import Article, Source, SourceState
+from syndicator.sources.probe import probe
 from syndicator.store import migrate
 
 T = TypeVar("T")
@@ -36,6 +39,10 @@ cli = typer.Typer(
 )
 db_cli = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
+sources_cli = typer.Typer(
+    help="News sources: their state, and discovering new ones.", no_args_is_help=True
+)
+cli.add_typer(sources_cli, name="sources")
 err = Console(stderr=True, soft_wrap=True)
 
 
@@ -231,6 +238,80 @@ def demo(
 
     with operator_errors():
         asyncio.run(run_until_signalled(lambda stop: run_demo(stop, port=port)))
+
+
+@sources_cli.command("list")
+def sources_list(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON lines on stdout.")] = False,
+) -> None:
+    """Every source with its polling state: last success, last error, next poll."""
+
+    async def body(settings: Settings) -> list[tuple[Source, SourceState]]:
+        async with App(settings) as app:
+            await app.prepare()
+            states = await app.store.registry.states()
+            return [
+                (s, states.get(s.id, SourceState(s.id)))
+                for s in await app.store.registry.sources(enabled_only=False)
+            ]
+
+    rows = _run(ctx, body)
+    if as_json:
+        for source, state in rows:
+            sys.stdout.write(json.dumps(source_json(source, state), ensure_ascii=False) + "\n")
+        return
+    table = Table("id", "kind", "last success", "errors", "next poll", "last error")
+    for source, state in rows:
+        table.add_row(
+            source.id, source.kind, _when(state.last_success_at), str(state.error_count),
+            _when(state.next_poll_at), state.last_error or "",
+        )  # fmt: skip
+    Console().print(table)
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S") if moment else "-"
+
+
+def source_json(source: Source, state: SourceState) -> dict[str, Any]:
+    def iso(moment: datetime | None) -> str | None:
+        return moment.isoformat() if moment else None
+
+    return {
+        "id": source.id,
+        "name": source.name,
+        "url": source.url,
+        "kind": source.kind,
+        "interval": source.interval,
+        "last_polled_at": iso(state.last_polled_at),
+        "last_success_at": iso(state.last_success_at),
+        "last_error": state.last_error,
+        "error_count": state.error_count,
+        "next_poll_at": iso(state.next_poll_at),
+    }
+
+
+@sources_cli.command("discover")
+def sources_discover(
+    ctx: typer.Context,
+    url: Annotated[str, typer.Argument(help="A news site's address.")],
+    source_id: Annotated[str | None, typer.Option("--id", help="Id for the entry.")] = None,
+) -> None:
+    """Find a site's feeds, WordPress API and sitemaps; print a ready [[sources]] entry."""
+
+    async def body(settings: Settings) -> str:
+        async with App(settings) as app:
+            found = await probe(url, app.fetcher)
+        for feed in found.feeds:
+            err.print(f"feed: {feed.url} ({feed.type}) {feed.title}", highlight=False)
+        if found.wordpress_api:
+            err.print(f"wordpress: {found.wordpress_api}", highlight=False)
+        for sitemap in found.sitemaps:
+            err.print(f"sitemap: {sitemap}", highlight=False)
+        return suggest(found, source_id=source_id)
+
+    sys.stdout.write(_run(ctx, body))
 
 
 @db_cli.command("upgrade")

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
+from cssselect import GenericTranslator, SelectorError
 from pydantic import (
     AnyHttpUrl,
     BaseModel,
@@ -31,11 +32,18 @@ from syndicator.model import Category, Channel, Source
 DEFAULT_CONFIG = "syndicator.toml"
 CONFIG_ENV = "SYNDICATOR_CONFIG"
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
-SOURCE_KINDS = ("feed",)
+SOURCE_KINDS = ("feed", "wordpress", "sitemap", "html")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 RESERVED_SLUGS = frozenset({"all"})
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhd]?)\s*$")
 _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def _compile(pattern: str) -> re.Pattern[str]:
+    try:
+        return re.compile(pattern)
+    except re.error as exc:
+        raise ValueError(f"invalid regular expression {pattern!r}: {exc}") from None
 
 
 def parse_duration(value: Any) -> Any:
@@ -81,7 +89,16 @@ class TelegramConfig(_Section):
 class FetchConfig(_Section):
     timeout: float = Field(default=20.0, gt=0)
     max_bytes: int = Field(default=10_000_000, ge=1024)
+    per_host_concurrency: int = Field(default=2, ge=1, le=64)
+    per_host_delay: float = Field(default=1.0, ge=0)
     user_agent: str = "syndicator/0.1 (Arabic news feed collector)"
+
+
+class CollectConfig(_Section):
+    default_category: str | None = None
+    min_interval: Seconds = 120
+    max_interval: Seconds = 6 * 3600
+    cluster_window: Seconds = 72 * 3600
 
 
 class FeedsConfig(_Section):
@@ -93,6 +110,15 @@ class CategoryConfig(_Section):
     slug: str
     name: str
     aliases: tuple[str, ...] = ()
+    url_patterns: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+
+    @field_validator("url_patterns")
+    @classmethod
+    def _patterns(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for pattern in value:
+            _compile(pattern)
+        return value
 
     @field_validator("slug")
     @classmethod
@@ -111,6 +137,26 @@ class SourceConfig(_Section):
     kind: str = "feed"
     categories: tuple[str, ...] = ()
     interval: Seconds = 600
+    robots: bool = True
+    link_selector: str | None = None
+    link_pattern: str | None = None
+
+    @field_validator("link_pattern")
+    @classmethod
+    def _link_pattern(cls, value: str | None) -> str | None:
+        if value is not None:
+            _compile(value)
+        return value
+
+    @field_validator("link_selector")
+    @classmethod
+    def _link_selector(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                GenericTranslator().css_to_xpath(value)
+            except SelectorError as exc:
+                raise ValueError(f"invalid CSS selector: {exc}") from None
+        return value
 
     @field_validator("kind")
     @classmethod
@@ -141,6 +187,7 @@ class FileConfig(_Section):
     http: HttpConfig = HttpConfig()
     telegram: TelegramConfig = TelegramConfig()
     fetch: FetchConfig = FetchConfig()
+    collect: CollectConfig = CollectConfig()
     feeds: FeedsConfig = FeedsConfig()
     categories: tuple[CategoryConfig, ...] = ()
     sources: tuple[SourceConfig, ...] = ()
@@ -158,14 +205,20 @@ class Settings(BaseModel):
 
     @property
     def categories(self) -> tuple[Category, ...]:
-        return tuple(Category(c.slug, c.name, c.aliases) for c in self.file.categories)
+        return tuple(
+            Category(c.slug, c.name, c.aliases, c.url_patterns, c.keywords)
+            for c in self.file.categories
+        )
 
     @property
     def sources(self) -> tuple[Source, ...]:
         return tuple(
-            Source(s.id, s.name, str(s.url), s.kind, s.categories, s.interval)
+            Source(
+                s.id, s.name, str(s.url), s.kind, s.categories, s.interval,
+                s.robots, s.link_selector, s.link_pattern,
+            )
             for s in self.file.sources
-        )
+        )  # fmt: skip
 
     @property
     def channels(self) -> tuple[Channel, ...]:
@@ -234,6 +287,14 @@ def _cross_check(file: FileConfig, where: Path) -> None:
         ("sources", file.sources),
         ("channels", file.channels),
     )
+    default = file.collect.default_category
+    if default is not None and default not in known:
+        defined = ", ".join(sorted(known)) or "none"
+        raise ConfigError(
+            f"{where}: collect.default_category: unknown category '{default}' (defined: {defined})"
+        )
+    if file.collect.min_interval > file.collect.max_interval:
+        raise ConfigError(f"{where}: collect.min_interval: longer than collect.max_interval")
     for section, items in sections:
         for i, item in enumerate(items):
             for j, slug in enumerate(item.categories):

@@ -1,26 +1,43 @@
-"""Deduplication stage (pure): which candidate entries are new.
+"""Deduplication stage (pure): which candidate entries are new, and which are already stored.
 
 An entry is already known when its source has stored the same GUID, or any source has stored
 the same canonical URL. Entries repeated inside one fetch count once. The store's unique
 constraints enforce the same rule, so two concurrent polls cannot both insert one article;
-this stage only saves the work of fetching and extracting pages we already have.
+this stage saves fetching and extracting pages we already have, and hands the known entries
+to the update check (a corrected title or text is a revision, never a second article).
+Near-duplicates across sources (the same story on two sites) are `cluster`'s job.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 
+from syndicator import arabic
 from syndicator.model import Entry
 from syndicator.normalize import canonical_url
 
 
 @dataclass(frozen=True)
-class Known:
-    """Keys already in the store for the entries of one fetch."""
+class Stored:
+    """What the store remembers of an article, enough to tell whether the source changed it."""
 
-    guids: frozenset[str]
-    urls: frozenset[str]
+    id: int
+    title: str
+    updated: datetime
+    content_hash: str
+
+
+@dataclass(frozen=True)
+class Known:
+    """Stored articles among the entries of one fetch, by GUID (of that source) and by URL."""
+
+    guids: Mapping[str, Stored] = field(default_factory=dict)
+    urls: Mapping[str, Stored] = field(default_factory=dict)
+
+    def find(self, entry: Entry) -> Stored | None:
+        return self.guids.get(entry.guid) or self.urls.get(canonical_url(entry.url))
 
 
 def keys(entries: Iterable[Entry]) -> tuple[list[str], list[str]]:
@@ -31,14 +48,32 @@ def keys(entries: Iterable[Entry]) -> tuple[list[str], list[str]]:
 
 def new_entries(entries: Sequence[Entry], known: Known) -> list[Entry]:
     """Entries whose GUID and canonical URL are both unseen, in their original order."""
-    seen_guids = set(known.guids)
-    seen_urls = set(known.urls)
+    seen_guids: set[str] = set()
+    seen_urls: set[str] = set()
     fresh: list[Entry] = []
     for entry in entries:
         url = canonical_url(entry.url)
-        if entry.guid in seen_guids or url in seen_urls:
+        if known.find(entry) or entry.guid in seen_guids or url in seen_urls:
             continue
         seen_guids.add(entry.guid)
         seen_urls.add(url)
         fresh.append(entry)
     return fresh
+
+
+def maybe_changed(entries: Sequence[Entry], known: Known) -> list[tuple[Entry, Stored]]:
+    """Known entries whose source says they changed: a newer update time or another title.
+
+    Whether the text changed too is decided after collecting the body; this only picks the
+    entries worth that work, so an unchanged feed costs no page fetches.
+    """
+    found: dict[int, tuple[Entry, Stored]] = {}
+    for entry in entries:
+        stored = known.find(entry)
+        if stored is None or stored.id in found:
+            continue
+        newer = entry.updated is not None and entry.updated > stored.updated
+        title = arabic.clean_line(entry.title)
+        if newer or (title and title != stored.title):
+            found[stored.id] = (entry, stored)
+    return list(found.values())

@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from html import escape
 from urllib.parse import urljoin
 
 import lxml.html
 import nh3
+import readability
 import trafilatura
 from lxml import etree
 
 from syndicator.arabic import clean, clean_line
+from syndicator.encoding import decode
 
 # A line that starts one of these blocks ends the article: what follows is theme furniture.
 _TAIL_MARKERS = re.compile(
@@ -41,6 +44,10 @@ _ALLOWED_TAGS = {
     "p", "br", "b", "strong", "i", "em", "u", "s", "a", "ul", "ol", "li", "blockquote",
     "h2", "h3", "h4", "figure", "figcaption", "img", "code", "pre", "table", "tr", "td", "th",
 }  # fmt: skip
+FALLBACK_BELOW = 200  # characters of text under which readability is tried as well
+_PUBLISHED_META = re.compile(
+    r"<meta[^>]+property=[\"']article:published_time[\"'][^>]+content=[\"']([^\"']+)", re.IGNORECASE
+)
 _ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt"}}
 
 
@@ -54,6 +61,7 @@ class Extracted:
     author: str = ""
     image: str | None = None
     categories: tuple[str, ...] = ()
+    published: datetime | None = None
 
 
 def strip_boilerplate(text: str) -> str:
@@ -108,24 +116,63 @@ def sanitize_html(html: str, base_url: str) -> str:
     ).strip()
 
 
-def extract_page(page: str | bytes, url: str) -> Extracted:
-    """Main text and metadata of an article page; empty text when nothing was found."""
-    document = trafilatura.bare_extraction(
-        page, url=url, with_metadata=True, include_comments=False, include_tables=False
-    )
-    if document is None:
+def extract_page(page: str | bytes, url: str, content_type: str = "") -> Extracted:
+    """Main text and metadata of an article page; empty text when nothing was found.
+
+    Bytes are decoded by our own rule first (`syndicator.encoding`), so a windows-1256
+    page is never guessed wrong by the extractor. trafilatura does the work; readability
+    is the fallback when trafilatura finds little (some themes wrap the text oddly).
+    """
+    html = page if isinstance(page, str) else decode(page, content_type)
+    if not html.strip():
         return Extracted(text="", html="")
-    fields = document if isinstance(document, dict) else document.as_dict()
-    text = strip_boilerplate(clean(str(fields.get("text") or "").replace("\n", "\n\n")))
-    image = fields.get("image")
-    categories = tuple(
-        clean_line(str(name)) for name in (fields.get("categories") or []) if str(name).strip()
+    document = trafilatura.bare_extraction(
+        html, url=url, with_metadata=True, include_comments=False, include_tables=False
     )
+    fields: dict[str, object] = {}
+    if document is not None:
+        fields = document if isinstance(document, dict) else document.as_dict()
+    text = strip_boilerplate(clean(str(fields.get("text") or "").replace("\n", "\n\n")))
+    if len(text) < FALLBACK_BELOW:
+        text = max(text, _readability(html), key=len)
+    image = fields.get("image")
+    names = [*(_names(fields.get("categories"))), *(_names(fields.get("tags")))]
     return Extracted(
         text=text,
         html=text_to_html(text),
         title=clean_line(str(fields.get("title") or "")),
         author=clean_line(str(fields.get("author") or "")),
         image=urljoin(url, str(image)) if image else None,
-        categories=categories,
+        categories=tuple(dict.fromkeys(names)),
+        published=_published(html, fields.get("date")),
     )
+
+
+def _names(value: object) -> list[str]:
+    if isinstance(value, str):
+        value = value.split(",")
+    if not isinstance(value, list | tuple):
+        return []
+    return [clean_line(str(name)) for name in value if str(name).strip()]
+
+
+def _readability(html: str) -> str:
+    try:
+        summary = readability.Document(html).summary(html_partial=True)
+    except Exception:  # readability raises bare exceptions on odd markup
+        return ""
+    return strip_boilerplate(html_to_text(summary))
+
+
+def _published(html: str, fallback: object) -> datetime | None:
+    """`article:published_time` (precise), else the extractor's date (a day, taken as UTC)."""
+    match = _PUBLISHED_META.search(html[:200_000])
+    for value in (match.group(1) if match else None, fallback):
+        if not value:
+            continue
+        try:
+            moment = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
+        except ValueError:
+            continue
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return None

@@ -16,6 +16,8 @@ class Category:
     slug: str
     name: str
     aliases: tuple[str, ...] = ()
+    url_patterns: tuple[str, ...] = ()  # regular expressions searched in article URLs
+    keywords: tuple[str, ...] = ()  # whole words or phrases, matched in normalized Arabic
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,8 @@ class Article:
     image: str | None = None
     categories: tuple[str, ...] = ()
     id: int | None = None
+    cluster_id: int | None = None  # the first article of the same story (itself if none)
+    revision: int = 0  # how many times the source corrected it
 
 
 class DeliveryState(StrEnum):
@@ -105,6 +109,7 @@ class SourceState:
     last_error: str | None = None
     error_count: int = 0
     next_poll_at: datetime | None = None
+    cursor: str | None = None  # kind-specific position, e.g. WordPress's newest modified_gmt
 
 
 @dataclass(frozen=True)
@@ -115,6 +120,7 @@ class PollResult:
     fetched: int = 0
     new: int = 0
     duplicates: int = 0
+    revised: int = 0
     not_modified: bool = False
     error: str | None = None
     article_ids: tuple[int, ...] = field(default=())

@@ -1,27 +1,31 @@
-"""Collection pipeline: poll one source from fetch to stored article and outbox rows.
+"""Collection pipeline: poll one source, from fetch to stored articles and outbox rows.
 
-    fetch (conditional GET) -> parse by kind -> dedup -> full text (page extraction when the
-    entry is only an excerpt) -> normalize -> categorize -> summarize -> store (+ deliveries)
+    read (by kind: feed | wordpress | sitemap | html; conditional, polite) -> dedup
+    -> full text (the page, extracted, when the entry is only an excerpt or a link)
+    -> normalize -> categorize -> summarize -> fingerprint
+    -> store: new article in its story cluster + deliveries, or a revision of a known one
 
-Every failure of a source becomes a `SourceError`, is recorded in its state with a backoff
-and returned in the `PollResult`; nothing a source does can stop the scheduler.
+Every failure of a source becomes an error recorded in its state with a backoff, and is
+returned in the `PollResult`; nothing a source sends can stop the scheduler. The next poll
+is planned from the source's publishing rate (`cadence`).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
+import random
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from syndicator import dedup
-from syndicator.categorize import alias_index, categorize
+from syndicator import cadence, cluster, dedup
+from syndicator.categorize import Taxonomy
 from syndicator.errors import SourceError
 from syndicator.extract import extract_page, html_to_text, sanitize_html, strip_boilerplate
 from syndicator.fetch import Fetcher
-from syndicator.model import Entry, PollResult, Source
-from syndicator.normalize import Body, normalize_entry
-from syndicator.sources import PARSERS
+from syndicator.model import Article, Entry, PollResult, Source, SourceState
+from syndicator.normalize import Body, content_hash, normalize_entry
+from syndicator.sources.read import READERS, Collected
 from syndicator.store import Store
 from syndicator.store.registry import poll_failed, poll_succeeded
 from syndicator.summarize import Summarizer
@@ -30,7 +34,15 @@ log = logging.getLogger(__name__)
 
 # Below this many characters of text, an entry is taken to be an excerpt and its page fetched.
 FULL_TEXT_MIN_CHARS = 400
-MAX_BACKOFF = timedelta(hours=6)
+
+
+@dataclasses.dataclass(frozen=True)
+class Policy:
+    """The collection settings the pipeline needs, from `[collect]`."""
+
+    cadence: cadence.Cadence = dataclasses.field(default_factory=cadence.Cadence)
+    default_category: str | None = None
+    cluster_window: timedelta = timedelta(hours=72)
 
 
 class Collector:
@@ -42,90 +54,163 @@ class Collector:
         fetcher: Fetcher,
         summarizer: Summarizer,
         clock: Callable[[], datetime],
+        policy: Policy | None = None,
+        jitter: Callable[[], float] = random.random,
     ) -> None:
         self._store = store
         self._fetcher = fetcher
         self._summarizer = summarizer
         self._clock = clock
+        self._policy = policy or Policy()
+        self._jitter = jitter
 
     async def poll(self, source: Source) -> PollResult:
         """One collection pass over one source. Never raises for a source's fault."""
         state = await self._store.registry.state(source.id)
         now = self._clock()
         try:
-            result, etag, last_modified = await self._collect(
-                source, state.etag, state.last_modified
-            )
+            collected = await READERS[source.kind](source, state, self._fetcher)
+            result = await self._store_entries(source, collected)
         except SourceError as exc:
-            delay = min(timedelta(seconds=source.interval * 2**state.error_count), MAX_BACKOFF)
-            await self._store.registry.record_poll(poll_failed(state, now, now + delay, str(exc)))
-            log.warning("source %s failed (%d in a row): %s", source.id, state.error_count + 1, exc)
-            return PollResult(source.id, error=str(exc))
-        next_poll = now + timedelta(seconds=source.interval)
+            return await self._failed(source, state, now, str(exc), exc)
+        except Exception as exc:  # a parser or extractor bug must not stop the service
+            log.exception("source %s: unexpected error", source.id)
+            return await self._failed(source, state, now, f"internal error: {exc!r}", None)
+        times = await self._store.articles.published_times(source.id)
+        wait = cadence.after_success(times, source.interval, self._policy.cadence, collected.floor)
         await self._store.registry.record_poll(
-            poll_succeeded(state, now, next_poll, etag, last_modified)
+            poll_succeeded(
+                state,
+                now,
+                now + timedelta(seconds=wait),
+                collected.etag,
+                collected.last_modified,
+                collected.cursor,
+            )
         )
-        if result.new:
-            log.info("source %s: %d new of %d", source.id, result.new, result.fetched)
+        if result.new or result.revised:
+            log.info(
+                "source %s: %d new, %d revised of %d",
+                source.id, result.new, result.revised, result.fetched,
+            )  # fmt: skip
         return result
 
-    async def _collect(
-        self, source: Source, etag: str | None, last_modified: str | None
-    ) -> tuple[PollResult, str | None, str | None]:
-        response = await self._fetcher.get(source.url, etag=etag, last_modified=last_modified)
-        if response.not_modified:
-            return PollResult(source.id, not_modified=True), response.etag, response.last_modified
-        entries = PARSERS[source.kind](response.body, source, response.url)
+    async def _failed(
+        self, source: Source, state: SourceState, now: datetime, error: str, exc: SourceError | None
+    ) -> PollResult:
+        errors = state.error_count + 1
+        retry_after = getattr(exc, "retry_after", None)
+        wait = cadence.after_error(
+            errors, source.interval, self._policy.cadence, self._jitter(), retry_after
+        )
+        next_poll = now + timedelta(seconds=wait)
+        await self._store.registry.record_poll(poll_failed(state, now, next_poll, error))
+        log.warning("source %s failed (%d in a row, next try in %.0f s): %s",
+                    source.id, errors, wait, error)  # fmt: skip
+        return PollResult(source.id, error=error)
+
+    async def _store_entries(self, source: Source, collected: Collected) -> PollResult:
+        if collected.not_modified:
+            return PollResult(source.id, not_modified=True)
+        entries = collected.entries
         guids, urls = dedup.keys(entries)
         known = await self._store.articles.known(source.id, guids, urls)
-        fresh = dedup.new_entries(entries, known)
-        index = alias_index(await self._store.registry.categories())
+        taxonomy = Taxonomy.build(
+            await self._store.registry.categories(), self._policy.default_category
+        )
         stored: list[int] = []
         # Oldest first, so that ids grow with publication time.
-        for entry in sorted(fresh, key=lambda e: e.published or self._clock()):
-            article_id = await self._store_entry(source, entry, index)
+        for entry in sorted(dedup.new_entries(entries, known), key=self._when):
+            article = await self._article(source, entry, taxonomy)
+            article_id = await self._store.articles.add(
+                article,
+                self._clock(),
+                fingerprint=cluster.fingerprint(article.title, article.text),
+                window=self._policy.cluster_window,
+            )
             if article_id is not None:
                 stored.append(article_id)
-        result = PollResult(
+        revised = 0
+        for entry, was in self._changed(entries, known):
+            article = await self._article(source, entry, taxonomy)
+            if (article.title, article.content_hash) != (was.title, was.content_hash):
+                await self._store.articles.revise(was.id, article, self._clock())
+                revised += 1
+        return PollResult(
             source.id,
             fetched=len(entries),
             new=len(stored),
             duplicates=len(entries) - len(stored),
+            revised=revised,
             article_ids=tuple(stored),
         )
-        return result, response.etag, response.last_modified
 
-    async def _store_entry(self, source: Source, entry: Entry, index: dict[str, str]) -> int | None:
-        body, page_categories = await self._body(entry)
+    def _when(self, entry: Entry) -> datetime:
+        return entry.published or self._clock()
+
+    def _changed(
+        self, entries: list[Entry], known: dedup.Known
+    ) -> list[tuple[Entry, dedup.Stored]]:
+        """Known entries that changed: the source says so, or its full text hashes differently."""
+        flagged = dedup.maybe_changed(entries, known)
+        ids = {stored.id for _, stored in flagged}
+        for entry in entries:
+            stored = known.find(entry)
+            if stored is None or stored.id in ids or not entry.content_html:
+                continue
+            text = _own_text(entry)
+            if (
+                len(text) >= FULL_TEXT_MIN_CHARS
+                and content_hash(entry.title, text) != stored.content_hash
+            ):
+                flagged.append((entry, stored))
+                ids.add(stored.id)
+        return flagged
+
+    async def _article(self, source: Source, entry: Entry, taxonomy: Taxonomy) -> Article:
+        entry, body, page_names = await self._body(entry)
         now = self._clock()
         article = normalize_entry(entry, body, now)
-        article = dataclasses.replace(
+        return dataclasses.replace(
             article,
-            categories=categorize(
-                (*entry.category_names, *page_categories), source.categories, index
+            categories=taxonomy.assign(
+                names=(*entry.category_names, *page_names),
+                source_categories=source.categories,
+                url=article.url,
+                title=article.title,
+                text=article.text,
             ),
             summary=self._summarizer.summarize(article.title, article.text),
         )
-        return await self._store.articles.add(article, now)
 
-    async def _body(self, entry: Entry) -> tuple[Body, tuple[str, ...]]:
+    async def _body(self, entry: Entry) -> tuple[Entry, Body, tuple[str, ...]]:
         """The entry's own content when it is the full text, else its extracted page.
 
-        If the page cannot be fetched or yields less than the feed did, the feed's text is
-        kept: an article is never dropped because its page failed.
+        The page also fills what the entry lacks (a sitemap or listing link has no title or
+        date). If the page cannot be fetched or yields less than the entry did, the entry's
+        own text is kept: an article is never dropped because its page failed.
         """
         own_html = entry.content_html or entry.summary_html
-        own_text = strip_boilerplate(html_to_text(own_html))
+        own_text = _own_text(entry)
         own = Body(own_text, sanitize_html(own_html, entry.url))
         if len(own_text) >= FULL_TEXT_MIN_CHARS:
-            return own, ()
+            return entry, own, ()
         try:
             page = await self._fetcher.get(entry.url)
         except SourceError as exc:
-            log.info("page of %s not fetched, keeping the feed text: %s", entry.url, exc)
-            return own, ()
-        extracted = extract_page(page.body, page.url)
+            log.info("page of %s not fetched, keeping the entry's text: %s", entry.url, exc)
+            return entry, own, ()
+        extracted = extract_page(page.body, page.url, page.content_type)
+        entry = dataclasses.replace(
+            entry,
+            title=entry.title or extracted.title,
+            published=entry.published or extracted.published,
+        )
         if len(extracted.text) <= len(own_text):
-            return own, extracted.categories
+            return entry, own, extracted.categories
         body = Body(extracted.text, extracted.html, extracted.image, extracted.author)
-        return body, extracted.categories
+        return entry, body, extracted.categories
+
+
+def _own_text(entry: Entry) -> str:
+    return strip_boilerplate(html_to_text(entry.content_html or entry.summary_html))

@@ -1,22 +1,26 @@
-"""Store: articles, their categories, and the outbox rows created with them.
+"""Store: articles, their categories, stories (clusters), revisions and the outbox rows.
 
-`add` is the outbox pattern: the article, its categories and one pending delivery per
-channel routed to one of its categories are written in one transaction, so an article is
-never stored without its deliveries and a delivery never points to a missing article.
+`add` is the outbox pattern: the article, its categories, its cluster and one pending
+delivery per channel routed to one of its categories are written in one transaction, so an
+article is never stored without its deliveries and a delivery never points to a missing
+article. `revise` records a correction in place: same article, next revision.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Row, and_, func, insert, or_, select
+from sqlalchemy import Row, Select, and_, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from syndicator.dedup import Known
+from syndicator import cluster
+from syndicator.dedup import Known, Stored
 from syndicator.model import Article, DeliveryState
 from syndicator.store import tables as t
+from syndicator.store.clusters import add_bands, find_cluster
 
 
 class Articles:
@@ -24,23 +28,51 @@ class Articles:
         self._engine = engine
 
     async def known(self, source_id: str, guids: Sequence[str], urls: Sequence[str]) -> Known:
-        """Which of these GUIDs (of this source) and canonical URLs are already stored."""
+        """Stored articles with these GUIDs (of this source) or canonical URLs."""
+        columns = (
+            t.articles.c.id, t.articles.c.guid, t.articles.c.url, t.articles.c.title,
+            t.articles.c.updated_at, t.articles.c.content_hash,
+        )  # fmt: skip
         async with self._engine.connect() as conn:
-            found_guids = await conn.execute(
-                select(t.articles.c.guid).where(
+            by_guid = await conn.execute(
+                select(*columns).where(
                     t.articles.c.source_id == source_id, t.articles.c.guid.in_(list(guids))
                 )
             )
-            found_urls = await conn.execute(
-                select(t.articles.c.url).where(t.articles.c.url.in_(list(urls)))
+            by_url = await conn.execute(select(*columns).where(t.articles.c.url.in_(list(urls))))
+            return Known(
+                guids={r.guid: _stored(r) for r in by_guid},
+                urls={r.url: _stored(r) for r in by_url},
             )
-            return Known(frozenset(found_guids.scalars()), frozenset(found_urls.scalars()))
 
-    async def add(self, article: Article, now: datetime) -> int | None:
-        """Store a new article with its deliveries; None when it already exists."""
+    async def add(
+        self,
+        article: Article,
+        now: datetime,
+        *,
+        fingerprint: cluster.Fingerprint | None = None,
+        window: timedelta = timedelta(hours=72),
+    ) -> int | None:
+        """Store a new article with its deliveries; None when it already exists.
+
+        With a fingerprint, the article joins the cluster of a near-duplicate published
+        within `window`, and channels that already have (or had) that story get no second
+        delivery.
+        """
         try:
             async with self._engine.begin() as conn:
-                article_id = await _insert_article(conn, article, now)
+                cluster_id = None
+                if fingerprint is not None:
+                    cluster_id = await find_cluster(conn, fingerprint, article.published, window)
+                article_id = await _insert_article(conn, article, now, fingerprint)
+                cluster_id = cluster_id or article_id
+                await conn.execute(
+                    update(t.articles)
+                    .where(t.articles.c.id == article_id)
+                    .values(cluster_id=cluster_id)
+                )
+                if fingerprint is not None:
+                    await add_bands(conn, article_id, fingerprint)
                 if article.categories:
                     await conn.execute(
                         insert(t.article_categories),
@@ -49,24 +81,94 @@ class Articles:
                             for s in article.categories
                         ],
                     )
-                await _insert_deliveries(conn, article_id, article, now)
+                await _insert_deliveries(conn, article_id, cluster_id, article, now)
                 return article_id
         except IntegrityError:
             return None
 
-    async def recent(self, category: str | None = None, limit: int = 50) -> list[Article]:
-        """Newest first (publication time, then id), optionally of one category."""
+    async def revise(self, article_id: int, article: Article, now: datetime) -> int:
+        """Replace a stored article's content with a correction; returns the new revision.
+
+        The previous title, summary and text are kept in `article_revisions`. The id, URL,
+        GUID, cluster and deliveries stay, so nothing is stored or sent twice.
+        """
+        async with self._engine.begin() as conn:
+            old = (
+                await conn.execute(select(t.articles).where(t.articles.c.id == article_id))
+            ).one()
+            revision = int(old.revision) + 1
+            await conn.execute(
+                insert(t.article_revisions).values(
+                    article_id=article_id,
+                    revision=revision,
+                    title=old.title,
+                    summary=old.summary,
+                    text=old.text,
+                    content_hash=old.content_hash,
+                    changed_at=now,
+                )
+            )
+            await conn.execute(
+                update(t.articles)
+                .where(t.articles.c.id == article_id)
+                .values(
+                    title=article.title,
+                    text=article.text,
+                    content_html=article.content_html,
+                    summary=article.summary,
+                    author=article.author or old.author,
+                    image=article.image or old.image,
+                    updated_at=max(article.updated, old.updated_at),
+                    content_hash=article.content_hash,
+                    revision=revision,
+                )
+            )
+            return revision
+
+    async def revisions(self, article_id: int) -> list[tuple[int, str, str]]:
+        """(revision, previous title, previous summary), oldest first."""
+        async with self._engine.connect() as conn:
+            rows = await conn.execute(
+                select(
+                    t.article_revisions.c.revision,
+                    t.article_revisions.c.title,
+                    t.article_revisions.c.summary,
+                )
+                .where(t.article_revisions.c.article_id == article_id)
+                .order_by(t.article_revisions.c.revision)
+            )
+            return [(int(r.revision), r.title, r.summary) for r in rows]
+
+    async def recent(
+        self,
+        category: str | None = None,
+        limit: int = 50,
+        *,
+        source: str | None = None,
+        one_per_story: bool = True,
+    ) -> list[Article]:
+        """Newest first (publication time, then id), optionally of one category or source.
+
+        With `one_per_story`, a story republished by several sites appears once: the first
+        article of its cluster among those in the same selection.
+        """
         query = select(t.articles).order_by(
             t.articles.c.published_at.desc(), t.articles.c.id.desc()
         )
         if category is not None:
-            query = query.where(
-                t.articles.c.id.in_(
-                    select(t.article_categories.c.article_id).where(
-                        t.article_categories.c.category_slug == category
-                    )
-                )
+            query = query.where(t.articles.c.id.in_(_in_category(category)))
+        if source is not None:
+            query = query.where(t.articles.c.source_id == source)
+        if one_per_story:
+            earlier = t.articles.alias("earlier")
+            sibling = select(earlier.c.id).where(
+                earlier.c.cluster_id == t.articles.c.cluster_id, earlier.c.id < t.articles.c.id
             )
+            if category is not None:
+                sibling = sibling.where(earlier.c.id.in_(_in_category(category)))
+            if source is not None:
+                sibling = sibling.where(earlier.c.source_id == source)
+            query = query.where(~sibling.exists())
         async with self._engine.connect() as conn:
             rows = list(await conn.execute(query.limit(limit)))
             return await _with_categories(conn, rows)
@@ -77,6 +179,17 @@ class Articles:
             found = await _with_categories(conn, rows)
         return found[0] if found else None
 
+    async def published_times(self, source_id: str, limit: int = 20) -> list[datetime]:
+        """Publication times of a source's newest articles (for the adaptive cadence)."""
+        async with self._engine.connect() as conn:
+            rows = await conn.execute(
+                select(t.articles.c.published_at)
+                .where(t.articles.c.source_id == source_id)
+                .order_by(t.articles.c.published_at.desc())
+                .limit(limit)
+            )
+            return list(rows.scalars())
+
     async def count(self) -> int:
         async with self._engine.connect() as conn:
             return int(
@@ -84,7 +197,22 @@ class Articles:
             )
 
 
-async def _insert_article(conn: AsyncConnection, article: Article, now: datetime) -> int:
+def _in_category(category: str) -> Select[tuple[int]]:
+    return select(t.article_categories.c.article_id).where(
+        t.article_categories.c.category_slug == category
+    )
+
+
+def _stored(row: Any) -> Stored:
+    return Stored(id=row.id, title=row.title, updated=row.updated_at, content_hash=row.content_hash)
+
+
+async def _insert_article(
+    conn: AsyncConnection,
+    article: Article,
+    now: datetime,
+    fingerprint: cluster.Fingerprint | None,
+) -> int:
     result = await conn.execute(
         insert(t.articles)
         .values(
@@ -101,6 +229,7 @@ async def _insert_article(conn: AsyncConnection, article: Article, now: datetime
             updated_at=article.updated,
             fetched_at=now,
             content_hash=article.content_hash,
+            fingerprint=cluster.to_columns(fingerprint) if fingerprint else None,
         )
         .returning(t.articles.c.id)
     )
@@ -108,19 +237,28 @@ async def _insert_article(conn: AsyncConnection, article: Article, now: datetime
 
 
 async def _insert_deliveries(
-    conn: AsyncConnection, article_id: int, article: Article, now: datetime
+    conn: AsyncConnection, article_id: int, cluster_id: int, article: Article, now: datetime
 ) -> None:
-    """One pending delivery per enabled channel routed to the article's categories or source."""
+    """One pending delivery per enabled channel routed to the article's categories or source,
+    unless that channel already has a delivery of the same story (cluster)."""
     matches = or_(
         t.routes.c.category_slug.in_(list(article.categories)),
         t.routes.c.source_id == article.source_id,
+    )
+    already = (
+        select(t.deliveries.c.id)
+        .join(t.articles, t.articles.c.id == t.deliveries.c.article_id)
+        .where(
+            t.articles.c.cluster_id == cluster_id,
+            t.deliveries.c.channel_id == t.channels.c.id,
+        )
     )
     channel_ids = (
         await conn.execute(
             select(t.channels.c.id)
             .distinct()
             .join(t.routes, t.routes.c.channel_id == t.channels.c.id)
-            .where(and_(t.channels.c.enabled.is_(True), matches))
+            .where(and_(t.channels.c.enabled.is_(True), matches, ~already.exists()))
             .order_by(t.channels.c.id)
         )
     ).scalars()
@@ -172,4 +310,6 @@ def to_article(row: Row[tuple[object, ...]], categories: tuple[str, ...]) -> Art
         updated=row.updated_at,
         content_hash=row.content_hash,
         categories=categories,
+        cluster_id=row.cluster_id,
+        revision=row.revision,
     )

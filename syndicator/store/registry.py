@@ -30,11 +30,15 @@ class Registry:
         """Upsert everything from the config in one transaction; routes follow channels."""
         async with self._engine.begin() as conn:
             await _upsert(conn, t.categories, "slug", [
-                {"slug": c.slug, "name": c.name, "aliases": list(c.aliases)} for c in categories
+                {"slug": c.slug, "name": c.name, "aliases": list(c.aliases),
+                 "url_patterns": list(c.url_patterns), "keywords": list(c.keywords)}
+                for c in categories
             ])  # fmt: skip
             await _upsert(conn, t.sources, "id", [
                 {"id": s.id, "name": s.name, "url": s.url, "kind": s.kind,
-                 "categories": list(s.categories), "interval": s.interval, "enabled": True}
+                 "categories": list(s.categories), "interval": s.interval, "enabled": True,
+                 "robots": s.robots, "link_selector": s.link_selector,
+                 "link_pattern": s.link_pattern}
                 for s in sources
             ])  # fmt: skip
             await _upsert(conn, t.channels, "id", [
@@ -60,7 +64,10 @@ class Registry:
     async def categories(self) -> list[Category]:
         async with self._engine.connect() as conn:
             rows = await conn.execute(select(t.categories).order_by(t.categories.c.slug))
-            return [Category(r.slug, r.name, tuple(r.aliases)) for r in rows]
+            return [
+                Category(r.slug, r.name, tuple(r.aliases), tuple(r.url_patterns), tuple(r.keywords))
+                for r in rows
+            ]
 
     async def sources(self, *, enabled_only: bool = True) -> list[Source]:
         query = select(t.sources).order_by(t.sources.c.id)
@@ -68,9 +75,12 @@ class Registry:
             query = query.where(t.sources.c.enabled.is_(True))
         async with self._engine.connect() as conn:
             return [
-                Source(r.id, r.name, r.url, r.kind, tuple(r.categories), r.interval)
+                Source(
+                    r.id, r.name, r.url, r.kind, tuple(r.categories), r.interval,
+                    r.robots, r.link_selector, r.link_pattern,
+                )
                 for r in await conn.execute(query)
-            ]
+            ]  # fmt: skip
 
     async def state(self, source_id: str) -> SourceState:
         async with self._engine.connect() as conn:
@@ -97,6 +107,7 @@ class Registry:
             "last_error": state.last_error,
             "error_count": state.error_count,
             "next_poll_at": state.next_poll_at,
+            "cursor": state.cursor,
         }
         async with self._engine.begin() as conn:
             await _upsert(conn, t.source_state, "source_id", [
@@ -110,6 +121,7 @@ def poll_succeeded(
     next_poll: datetime,
     etag: str | None,
     last_modified: str | None,
+    cursor: str | None = None,
 ) -> SourceState:
     """The state after a successful poll: validators kept, error streak reset."""
     return SourceState(
@@ -121,6 +133,7 @@ def poll_succeeded(
         last_error=None,
         error_count=0,
         next_poll_at=next_poll,
+        cursor=cursor if cursor is not None else previous.cursor,
     )
 
 
@@ -137,6 +150,7 @@ def poll_failed(
         last_error=error,
         error_count=previous.error_count + 1,
         next_poll_at=next_poll,
+        cursor=previous.cursor,
     )
 
 

@@ -25,6 +25,8 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
+    true,
 )
 
 
@@ -67,6 +69,8 @@ categories = Table(
     Column("slug", String(64), primary_key=True),
     Column("name", Text, nullable=False),
     Column("aliases", JSON, nullable=False, default=list),
+    Column("url_patterns", JSON, nullable=False, default=list, server_default=text("'[]'")),
+    Column("keywords", JSON, nullable=False, default=list, server_default=text("'[]'")),
 )
 
 sources = Table(
@@ -79,6 +83,9 @@ sources = Table(
     Column("categories", JSON, nullable=False, default=list),
     Column("interval", Integer, nullable=False),
     Column("enabled", Boolean, nullable=False, default=True),
+    Column("robots", Boolean, nullable=False, default=True, server_default=true()),
+    Column("link_selector", Text),
+    Column("link_pattern", Text),
 )
 
 source_state = Table(
@@ -92,6 +99,7 @@ source_state = Table(
     Column("last_error", Text),
     Column("error_count", Integer, nullable=False, default=0),
     Column("next_poll_at", UTCDateTime),
+    Column("cursor", Text),
 )
 
 articles = Table(
@@ -111,10 +119,40 @@ articles = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     Column("fetched_at", UTCDateTime, nullable=False),
     Column("content_hash", String(64), nullable=False),
+    Column("cluster_id", Id),
+    Column("fingerprint", JSON),
+    Column("revision", Integer, nullable=False, default=0, server_default=text("0")),
     UniqueConstraint("source_id", "guid"),
     UniqueConstraint("url"),
     Index(None, "published_at", "id"),
     Index(None, "content_hash"),
+    Index(None, "cluster_id"),
+)
+
+# Locality-sensitive band keys of each article's fingerprint: two near-duplicates share at
+# least one (band, key) pair, so candidates are found with an indexed equality lookup.
+article_bands = Table(
+    "article_bands",
+    metadata,
+    Column("article_id", Id, ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
+    Column("band", Integer, primary_key=True, autoincrement=False),
+    Column("key", BigInteger, nullable=False),
+    Index(None, "band", "key"),
+)
+
+# What an article said before each correction (the newest text is in `articles`).
+article_revisions = Table(
+    "article_revisions",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("article_id", Id, ForeignKey("articles.id", ondelete="CASCADE"), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("changed_at", UTCDateTime, nullable=False),
+    UniqueConstraint("article_id", "revision"),
 )
 
 article_categories = Table(

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
-from syndicator.dedup import Known, keys, new_entries
+from syndicator.dedup import Known, Stored, keys, new_entries
 from syndicator.model import Entry
 
 BASE = "https://news.example.com/2017/10/19"
@@ -18,11 +20,14 @@ LAVROV = entry("p-4411", f"{BASE}/lavrov/", "لافروف: النجاح في س�
 MISTURA = entry("p-4412", f"{BASE}/de-mistura/", "دي ميستورا: جولة جديدة في جنيف في نوفمبر")
 PUTIN = entry("p-4413", f"{BASE}/putin/", "بوتين: عملية السلام في سوريا تتطور بشكل إيجابي")
 FETCH = [LAVROV, MISTURA, PUTIN]
-NOTHING = Known(guids=frozenset(), urls=frozenset())
+NOTHING = Known()
+STORED = Stored(
+    id=1, title="خبر مخزن", updated=datetime(2017, 10, 19, tzinfo=UTC), content_hash="h"
+)
 
 
 def known(guids: tuple[str, ...] = (), urls: tuple[str, ...] = ()) -> Known:
-    return Known(guids=frozenset(guids), urls=frozenset(urls))
+    return Known(guids=dict.fromkeys(guids, STORED), urls=dict.fromkeys(urls, STORED))
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,69 @@
+"""Store: near-duplicate stories across sources (clusters), found through indexed band keys.
+
+Each article's fingerprint is kept with it and its LSH band keys in `article_bands`. A new
+article's candidates are the articles published within the window that share a band key;
+each candidate is confirmed by comparing fingerprints in Python, and the best match's
+cluster is joined. An article that matches nothing starts its own cluster (its own id).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, insert, or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from syndicator import cluster
+from syndicator.store import tables as t
+
+MAX_CANDIDATES = 50
+
+
+async def find_cluster(
+    conn: AsyncConnection,
+    fingerprint: cluster.Fingerprint,
+    published: datetime,
+    window: timedelta,
+) -> int | None:
+    """The cluster of the most similar stored article within `window`, if any is similar."""
+    if not fingerprint.bands:
+        return None
+    bands = or_(
+        *(
+            and_(t.article_bands.c.band == band, t.article_bands.c.key == key)
+            for band, key in enumerate(fingerprint.bands)
+        )
+    )
+    rows = await conn.execute(
+        select(t.articles.c.cluster_id, t.articles.c.id, t.articles.c.fingerprint)
+        .distinct()
+        .join(t.article_bands, t.article_bands.c.article_id == t.articles.c.id)
+        .where(
+            bands,
+            t.articles.c.published_at >= published - window,
+            t.articles.c.published_at <= published + window,
+        )
+        .order_by(t.articles.c.id)
+        .limit(MAX_CANDIDATES)
+    )
+    best: tuple[float, int] | None = None
+    for cluster_id, article_id, stored in rows:
+        if not stored:
+            continue
+        other = cluster.from_columns(stored)
+        if cluster.is_near_duplicate(fingerprint, other):
+            score = cluster.similarity(fingerprint, other)
+            if best is None or score > best[0]:
+                best = (score, int(cluster_id or article_id))
+    return best[1] if best else None
+
+
+async def add_bands(
+    conn: AsyncConnection, article_id: int, fingerprint: cluster.Fingerprint
+) -> None:
+    rows = [
+        {"article_id": article_id, "band": band, "key": key}
+        for band, key in enumerate(fingerprint.bands)
+    ]
+    if rows:
+        await conn.execute(insert(t.article_bands), rows)
