@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from syndicator.categorize import alias_index, categorize
+from syndicator.categorize import Taxonomy, alias_index, categorize
 from syndicator.model import Category
 
 CATEGORIES = [
@@ -79,3 +79,104 @@ def test_categorize(
     names: list[str], source_categories: list[str], expected: tuple[str, ...]
 ) -> None:
     assert categorize(names, source_categories, INDEX) == expected
+
+
+# --- Taxonomy: aliases, URL patterns, keywords, default ------------------------------------
+
+RULES = [
+    Category("syria", "الشأن السوري", aliases=("سوريا",), url_patterns=(r"/category/syria/",)),
+    Category(
+        "economy", "اقتصاد", url_patterns=(r"/(economy|business)/",), keywords=("صندوق النقد",)
+    ),
+    Category("politics", "سياسة", keywords=("الأسد", "مجلس الأمن")),
+    Category("misc", "منوعات"),
+]
+
+
+@pytest.mark.parametrize(
+    ("names", "source", "url", "title", "text", "expected"),
+    [
+        pytest.param(["سوريا"], [], "https://x.test/a/", "خبر", "", ("syria",), id="alias"),
+        pytest.param(
+            [], [], "https://x.test/category/syria/post/", "خبر", "", ("syria",), id="url"
+        ),
+        pytest.param(
+            [],
+            [],
+            "https://x.test/%D8%A7/business/1/",
+            "خبر",
+            "",
+            ("economy",),
+            id="url-encoded-path",
+        ),
+        pytest.param(
+            [], [], "https://x.test/a/", "صندوق النقد يرفع توقعاته", "", ("economy",), id="phrase"
+        ),
+        pytest.param(
+            [],
+            [],
+            "https://x.test/a/",
+            "لقاء مع الاسد",
+            "",
+            ("politics",),
+            id="keyword-hamza-folded",
+        ),
+        pytest.param(
+            [],
+            [],
+            "https://x.test/a/",
+            "خبر",
+            "قال الأسدي إن",
+            ("misc",),
+            id="not-inside-a-longer-word",
+        ),
+        pytest.param(
+            [],
+            [],
+            "https://x.test/a/",
+            "خبر",
+            "اجتماع مجلس الأمن الدولي",
+            ("politics",),
+            id="keyword-in-lead",
+        ),
+        pytest.param(
+            [],
+            [],
+            "https://x.test/a/",
+            "خبر",
+            "كلام " * 200 + "الأسد",
+            ("misc",),
+            id="keyword-beyond-lead-ignored",
+        ),
+        pytest.param(
+            ["سوريا"],
+            ["economy"],
+            "https://x.test/category/syria/",
+            "لقاء مع الأسد",
+            "",
+            ("economy", "syria", "politics"),
+            id="all-rules-in-order-no-duplicates",
+        ),
+        pytest.param([], [], "https://x.test/a/", "خبر", "", ("misc",), id="default"),
+    ],
+)
+def test_taxonomy_assign(
+    names: list[str],
+    source: list[str],
+    url: str,
+    title: str,
+    text: str,
+    expected: tuple[str, ...],
+) -> None:
+    taxonomy = Taxonomy.build(RULES, default="misc")
+    got = taxonomy.assign(names=names, source_categories=source, url=url, title=title, text=text)
+    assert got == expected
+
+
+def test_taxonomy_without_default_leaves_unmatched_uncategorized() -> None:
+    taxonomy = Taxonomy.build(RULES)
+    assert (
+        taxonomy.assign(names=[], source_categories=[], url="https://x.test/", title="خبر", text="")
+        == ()
+    )
+    assert Taxonomy.build(RULES, default="unknown").default is None
