@@ -58,7 +58,7 @@ def after_error(
 ) -> float:
     """Seconds until the next try after `errors` failures in a row; `jitter` is in [0, 1)."""
     exponent = min(max(errors - 1, 0), 30)
-    wait = min(configured * 2**exponent, cadence.max_interval) * (0.75 + 0.5 * jitter)
+    wait: float = min(configured * 2.0**exponent, cadence.max_interval) * (0.75 + 0.5 * jitter)
     return max(wait, retry_after or 0.0)
 
 
