@@ -1,26 +1,55 @@
-"""Source kind `feed` (pure): RSS 0.9x/1.0/2.0 and Atom bytes -> candidate entries.
+"""Source kind `feed` (pure): RSS 0.9x/1.0/2.0, Atom and JSON Feed bytes -> candidate entries.
 
-feedparser is only ever given bytes that httpx fetched: `feedparser.parse(url)` has no
-timeout and would bypass our size cap and conditional GET. A feed that is slightly broken
-(bozo) but still yields entries is accepted; one that yields nothing is a `ParseError`.
+feedparser is only ever given bytes that httpx fetched, wrapped in a file object: given a URL
+it would fetch without a timeout, and given bare bytes it first tries to `open()` them as a
+local path. The body is decoded by `syndicator.encoding` and handed over as UTF-8 with a
+matching declaration, so feedparser never guesses the charset. External entities are never
+resolved and entity declarations that reference other entities are dropped (feedparser keeps
+only single-character entities), so XXE and "billion laughs" bodies cannot leak files or eat
+memory. A feed that is slightly broken (bozo) but still yields entries is accepted; one that
+yields nothing is a `ParseError`.
+
+Dates that are impossible or implausible (before 1990, from 2100 on, year 0, garbage) become
+None rather than an exception: `parse_date` and `plausible_date` are shared with the other
+source kinds for that reason.
 """
 
 from __future__ import annotations
 
-import calendar
+import html
+import io
+import json
+import re
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urljoin
 
 import feedparser
 
+from syndicator import encoding
 from syndicator.errors import ParseError
 from syndicator.model import Entry, Source
 
+_EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
+_LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+_JSON_FEED = "https://jsonfeed.org/version/"
+_TTL = re.compile(rb"<ttl>\s*(\d{1,9})\s*</ttl>", re.IGNORECASE)
+_PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2}))?$")
 
-def parse(body: bytes, source: Source, url: str) -> list[Entry]:
+
+def parse(body: bytes, source: Source, url: str, content_type: str = "") -> list[Entry]:
     """Entries of one feed document, in document order. `url` resolves relative links."""
-    parsed = feedparser.parse(body, response_headers={"content-location": url})
+    if _is_json(body, content_type):
+        return _parse_json_feed(body, source, url, content_type)
+    data = encoding.to_utf8_xml(body, content_type)
+    parsed = feedparser.parse(
+        io.BytesIO(data),
+        response_headers={
+            "content-location": url,
+            "content-type": "application/xml; charset=utf-8",
+        },
+    )
     if not parsed.entries:
         if parsed.get("version"):
             return []  # a valid feed with no items yet
@@ -40,9 +69,9 @@ def parse(body: bytes, source: Source, url: str) -> list[Entry]:
                 summary_html=str(item.get("summary") or ""),
                 content_html=_content(item),
                 author=str(item.get("author") or ""),
-                published=_date(item.get("published_parsed")),
+                published=_struct_date(item.get("published_parsed")),
                 # Asking feedparser for a missing `updated_parsed` warns (issue 310).
-                updated=_date(item.get("updated_parsed") if "updated" in item else None),
+                updated=_struct_date(item.get("updated_parsed") if "updated" in item else None),
                 image=_image(item, url),
                 category_names=tuple(
                     str(tag.get("term")) for tag in item.get("tags", []) if tag.get("term")
@@ -52,17 +81,58 @@ def parse(body: bytes, source: Source, url: str) -> list[Entry]:
     return entries
 
 
+def ttl(body: bytes) -> int | None:
+    """The RSS channel's ``<ttl>`` in minutes (how long readers may cache it), if any."""
+    match = _TTL.search(body)
+    minutes = int(match.group(1)) if match else 0
+    return minutes if minutes > 0 else None
+
+
+def plausible_date(moment: datetime | None) -> datetime | None:
+    """`moment` in UTC (naive means UTC), or None when it is before 1990 or from 2100 on."""
+    if moment is None:
+        return None
+    try:
+        moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except OverflowError:  # an offset pushing the moment past year 9999 or before year 1
+        return None
+    return moment if _EARLIEST <= moment < _LATEST else None
+
+
+def parse_date(value: object) -> datetime | None:
+    """An ISO 8601 / W3C (``2024``, ``2024-05``, full) or RFC 822 date, in UTC; else None."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip()
+    partial = _PARTIAL_DATE.match(text)
+    try:
+        if partial:
+            moment = datetime(int(partial.group(1)), int(partial.group(2) or 1), 1)
+        else:
+            moment = datetime.fromisoformat(text)
+    except ValueError:
+        try:
+            moment = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+    return plausible_date(moment)
+
+
+def _struct_date(value: Any) -> datetime | None:
+    if not value:
+        return None
+    try:
+        year, month, day, hour, minute, second = (int(part) for part in value[:6])
+        return plausible_date(datetime(year, month, day, hour, minute, second, tzinfo=UTC))
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
 def _content(item: Any) -> str:
     for content in item.get("content", []):
         if "html" in str(content.get("type", "")) or content.get("value"):
             return str(content.get("value") or "")
     return ""
-
-
-def _date(value: Any) -> datetime | None:
-    if not value:
-        return None
-    return datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
 
 
 def _image(item: Any, base: str) -> str | None:
@@ -75,3 +145,79 @@ def _image(item: Any, base: str) -> str | None:
             if media.get("url") and str(media.get("medium", "image")) == "image":
                 return urljoin(base, str(media["url"]))
     return None
+
+
+# JSON Feed 1.0 / 1.1 (https://jsonfeed.org/version/1.1)
+
+
+def _is_json(body: bytes, content_type: str) -> bool:
+    mime = content_type.split(";")[0].strip().lower()
+    if mime.endswith(("/json", "+json")):
+        return True
+    return body.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
+
+
+def _parse_json_feed(body: bytes, source: Source, url: str, content_type: str) -> list[Entry]:
+    try:
+        document = json.loads(encoding.decode(body, content_type))
+    except ValueError as exc:
+        raise ParseError(f"{url}: not a readable JSON Feed: {exc}") from None
+    version = document.get("version") if isinstance(document, dict) else None
+    if not isinstance(version, str) or not version.startswith(_JSON_FEED):
+        raise ParseError(f"{url}: not a JSON Feed: no https://jsonfeed.org/version/ version")
+    items = document.get("items")
+    if not isinstance(items, list):
+        raise ParseError(f"{url}: JSON Feed without an items list")
+    feed_author = _json_authors(document)
+    entries: list[Entry] = []
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        href = _text(item.get("url")) or _text(item.get("external_url"))
+        link = urljoin(url, href) if href else ""
+        if not link.startswith(("http://", "https://")):
+            continue
+        image = _text(item.get("image") or item.get("banner_image"))
+        tags = item.get("tags")
+        entries.append(
+            Entry(
+                source_id=source.id,
+                guid=_text(item.get("id")) or link,
+                url=link,
+                title=_text(item.get("title")),
+                summary_html=html.escape(_text(item.get("summary")), quote=False),
+                content_html=_text(item.get("content_html")) or _paragraphs(item),
+                author=_json_authors(item) or feed_author,
+                published=parse_date(item.get("date_published")),
+                updated=parse_date(item.get("date_modified")),
+                image=urljoin(url, image) if image else None,
+                category_names=tuple(
+                    tag.strip() for tag in tags if isinstance(tag, str) and tag.strip()
+                )
+                if isinstance(tags, list)
+                else (),
+            )
+        )
+    return entries
+
+
+def _text(value: object) -> str:
+    if isinstance(value, bool) or value is None:
+        return ""
+    return str(value).strip() if isinstance(value, str | int) else ""
+
+
+def _paragraphs(item: dict[str, Any]) -> str:
+    """`content_text` as HTML: one escaped paragraph per block of lines."""
+    text = _text(item.get("content_text")).replace("\r\n", "\n")
+    blocks = [block.strip() for block in re.split(r"\n\s*\n", text)]
+    return "".join(f"<p>{html.escape(block, quote=False)}</p>" for block in blocks if block)
+
+
+def _json_authors(document: dict[str, Any]) -> str:
+    """Names of `authors` (1.1), else of `author` (1.0), joined with commas."""
+    authors = document.get("authors")
+    if not isinstance(authors, list):
+        authors = [document.get("author")]
+    names = [_text(a.get("name")) for a in authors if isinstance(a, dict)]
+    return ", ".join(name for name in names if name)

@@ -36,7 +36,6 @@ async def find_cluster(
     )
     rows = await conn.execute(
         select(t.articles.c.cluster_id, t.articles.c.id, t.articles.c.fingerprint)
-        .distinct()
         .join(t.article_bands, t.article_bands.c.article_id == t.articles.c.id)
         .where(
             bands,
@@ -44,12 +43,16 @@ async def find_cluster(
             t.articles.c.published_at <= published + window,
         )
         .order_by(t.articles.c.id)
-        .limit(MAX_CANDIDATES)
+        .limit(MAX_CANDIDATES * len(fingerprint.bands))
     )
     best: tuple[float, int] | None = None
+    seen: set[int] = set()
     for cluster_id, article_id, stored in rows:
-        if not stored:
+        # A candidate sharing several bands comes back once per band (no DISTINCT: JSON
+        # columns have no equality operator on PostgreSQL).
+        if not stored or article_id in seen:
             continue
+        seen.add(article_id)
         other = cluster.from_columns(stored)
         if cluster.is_near_duplicate(fingerprint, other):
             score = cluster.similarity(fingerprint, other)

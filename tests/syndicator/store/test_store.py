@@ -86,8 +86,11 @@ async def test_same_guid_or_url_is_stored_once(store: Store) -> None:
     assert await store.articles.add(other_guid_same_url, NOW) is None
     assert await store.articles.count() == 1
     known = await store.articles.known("sham", [article(1).guid, "x"], [article(1).url, "y"])
-    assert known.guids == {article(1).guid}
-    assert known.urls == {article(1).url}
+    assert set(known.guids) == {article(1).guid}
+    assert set(known.urls) == {article(1).url}
+    stored = known.guids[article(1).guid]
+    assert (stored.title, stored.content_hash) == ("عنوان الخبر رقم 1", "hash-1")
+    assert stored.updated == article(1).updated
 
 
 async def test_recent_is_newest_first_and_filters_by_category(store: Store) -> None:
