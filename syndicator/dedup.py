@@ -1,7 +1,8 @@
 """Deduplication stage (pure): which candidate entries are new, and which are already stored.
 
 An entry is already known when its source has stored the same GUID, or any source has stored
-the same canonical URL. Entries repeated inside one fetch count once. The store's unique
+a link with the same identity (`normalize.identity_url`: no www, AMP or trailing-slash
+differences). Entries repeated inside one fetch count once. The store's unique
 constraints enforce the same rule, so two concurrent polls cannot both insert one article;
 this stage saves fetching and extracting pages we already have, and hands the known entries
 to the update check (a corrected title or text is a revision, never a second article).
@@ -16,7 +17,7 @@ from datetime import datetime
 
 from syndicator import arabic
 from syndicator.model import Entry
-from syndicator.normalize import canonical_url
+from syndicator.normalize import identity_url
 
 
 @dataclass(frozen=True)
@@ -37,13 +38,13 @@ class Known:
     urls: Mapping[str, Stored] = field(default_factory=dict)
 
     def find(self, entry: Entry) -> Stored | None:
-        return self.guids.get(entry.guid) or self.urls.get(canonical_url(entry.url))
+        return self.guids.get(entry.guid) or self.urls.get(identity_url(entry.url))
 
 
 def keys(entries: Iterable[Entry]) -> tuple[list[str], list[str]]:
-    """The GUIDs and canonical URLs to look up in the store."""
+    """The GUIDs and identity URLs (`normalize.identity_url`) to look up in the store."""
     entries = list(entries)
-    return [e.guid for e in entries], [canonical_url(e.url) for e in entries]
+    return [e.guid for e in entries], [identity_url(e.url) for e in entries]
 
 
 def new_entries(entries: Sequence[Entry], known: Known) -> list[Entry]:
@@ -52,7 +53,7 @@ def new_entries(entries: Sequence[Entry], known: Known) -> list[Entry]:
     seen_urls: set[str] = set()
     fresh: list[Entry] = []
     for entry in entries:
-        url = canonical_url(entry.url)
+        url = identity_url(entry.url)
         if known.find(entry) or entry.guid in seen_guids or url in seen_urls:
             continue
         seen_guids.add(entry.guid)

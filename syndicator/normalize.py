@@ -54,6 +54,30 @@ def canonical_url(url: str) -> str:
     return urlunsplit((scheme, host, path, urlencode(query, quote_via=quote), ""))
 
 
+_MIRROR_HOST = re.compile(r"^(?:www\d*|amp|m|mobile)\.")
+_AMP_SUFFIX = re.compile(r"/amp/?$")
+_AMP_PREFIX = re.compile(r"^/amp(?=/)")
+
+
+def identity_url(url: str) -> str:
+    """The key that every link to one article shares, for deduplication only.
+
+    On top of `canonical_url`: http and https are one, `www.`/`m.`/`amp.` hosts are the
+    main host, AMP paths (`/amp/`, `.../amp`) are the article itself, and a trailing slash
+    does not matter. Never shown to readers: a site may not answer on the folded host.
+    """
+    parts = urlsplit(canonical_url(url))
+    host = _MIRROR_HOST.sub("", parts.netloc)
+    path = _AMP_PREFIX.sub("", _AMP_SUFFIX.sub("/", parts.path)).rstrip("/") or "/"
+    return urlunsplit(("https", host, path, parts.query, ""))
+
+
+def is_shortlink(url: str) -> bool:
+    """A WordPress shortlink (``/?p=123``): the article is known only after a redirect."""
+    parts = urlsplit(url)
+    return parts.path in ("", "/") and re.fullmatch(r"p=\d+", parts.query) is not None
+
+
 def as_utc(moment: datetime | None, fallback: datetime) -> datetime:
     """Aware UTC datetime; naive values are taken as UTC, missing ones as `fallback`."""
     if moment is None:

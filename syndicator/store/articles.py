@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from syndicator import cluster
 from syndicator.dedup import Known, Stored
 from syndicator.model import Article, DeliveryState
+from syndicator.normalize import identity_url
 from syndicator.store import tables as t
 from syndicator.store.clusters import add_bands, find_cluster
 
@@ -28,9 +29,9 @@ class Articles:
         self._engine = engine
 
     async def known(self, source_id: str, guids: Sequence[str], urls: Sequence[str]) -> Known:
-        """Stored articles with these GUIDs (of this source) or canonical URLs."""
+        """Stored articles with these GUIDs (of this source) or identity URLs."""
         columns = (
-            t.articles.c.id, t.articles.c.guid, t.articles.c.url, t.articles.c.title,
+            t.articles.c.id, t.articles.c.guid, t.articles.c.url_key, t.articles.c.title,
             t.articles.c.updated_at, t.articles.c.content_hash,
         )  # fmt: skip
         async with self._engine.connect() as conn:
@@ -39,10 +40,12 @@ class Articles:
                     t.articles.c.source_id == source_id, t.articles.c.guid.in_(list(guids))
                 )
             )
-            by_url = await conn.execute(select(*columns).where(t.articles.c.url.in_(list(urls))))
+            by_url = await conn.execute(
+                select(*columns).where(t.articles.c.url_key.in_(list(urls)))
+            )
             return Known(
                 guids={r.guid: _stored(r) for r in by_guid},
-                urls={r.url: _stored(r) for r in by_url},
+                urls={r.url_key: _stored(r) for r in by_url},
             )
 
     async def add(
@@ -219,6 +222,7 @@ async def _insert_article(
             source_id=article.source_id,
             guid=article.guid,
             url=article.url,
+            url_key=identity_url(article.url),
             title=article.title,
             text=article.text,
             content_html=article.content_html,

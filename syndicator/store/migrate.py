@@ -34,6 +34,14 @@ def upgrade(url: str, revision: str = "head") -> None:
         raise StoreError(f"database migration failed: {exc}") from exc
 
 
+def downgrade(url: str, revision: str) -> None:
+    """Take the database at `url` back to `revision` (for rolling back an upgrade)."""
+    try:
+        command.downgrade(alembic_config(url), revision)
+    except SQLAlchemyError as exc:
+        raise StoreError(f"database downgrade failed: {exc}") from exc
+
+
 def pending(url: str) -> bool:
     """Whether the database is behind the newest migration."""
     head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()

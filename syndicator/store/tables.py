@@ -108,7 +108,8 @@ articles = Table(
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("source_id", String(64), ForeignKey("sources.id"), nullable=False),
     Column("guid", Text, nullable=False),
-    Column("url", Text, nullable=False),
+    Column("url", Text, nullable=False),  # the link readers get
+    Column("url_key", Text, nullable=False),  # its identity (normalize.identity_url)
     Column("title", Text, nullable=False),
     Column("text", Text, nullable=False),
     Column("content_html", Text, nullable=False),
@@ -123,7 +124,7 @@ articles = Table(
     Column("fingerprint", JSON),
     Column("revision", Integer, nullable=False, default=0, server_default=text("0")),
     UniqueConstraint("source_id", "guid"),
-    UniqueConstraint("url"),
+    UniqueConstraint("url_key"),
     Index(None, "published_at", "id"),
     Index(None, "content_hash"),
     Index(None, "cluster_id"),

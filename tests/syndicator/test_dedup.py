@@ -8,6 +8,7 @@ import pytest
 
 from syndicator.dedup import Known, Stored, keys, new_entries
 from syndicator.model import Entry
+from syndicator.normalize import identity_url
 
 BASE = "https://news.example.com/2017/10/19"
 
@@ -27,7 +28,9 @@ STORED = Stored(
 
 
 def known(guids: tuple[str, ...] = (), urls: tuple[str, ...] = ()) -> Known:
-    return Known(guids=dict.fromkeys(guids, STORED), urls=dict.fromkeys(urls, STORED))
+    """Known articles as the store reports them: URLs by their identity key."""
+    keys = (identity_url(u) for u in urls)
+    return Known(guids=dict.fromkeys(guids, STORED), urls=dict.fromkeys(keys, STORED))
 
 
 @pytest.mark.parametrize(
@@ -52,6 +55,12 @@ def known(guids: tuple[str, ...] = (), urls: tuple[str, ...] = ()) -> Known:
             known(urls=(f"{BASE}/de-mistura/",)),
             [LAVROV, PUTIN],
             id="known-url-in-tracking-form",
+        ),
+        pytest.param(
+            [entry("x", "http://www.news.example.com/2017/10/19/lavrov/amp"), MISTURA],
+            known(urls=(f"{BASE}/lavrov/",)),
+            [MISTURA],
+            id="known-url-www-amp-no-slash",
         ),
         pytest.param(
             [entry("x", f"{BASE}/lavrov/#comments"), MISTURA],
@@ -101,9 +110,9 @@ def test_new_entries_does_not_mutate_known() -> None:
     assert store == known(guids=("p-4411",))
 
 
-def test_keys_are_guids_and_canonical_urls() -> None:
+def test_keys_are_guids_and_identity_urls() -> None:
     guids, urls = keys(
         iter([LAVROV, entry("p-9", "HTTPS://News.Example.com/2017/10/19/putin/?utm_source=rss#x")])
     )
     assert guids == ["p-4411", "p-9"]
-    assert urls == [f"{BASE}/lavrov/", f"{BASE}/putin/"]
+    assert urls == [f"{BASE}/lavrov", f"{BASE}/putin"]  # identity keys: no trailing slash

@@ -7,7 +7,15 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from syndicator.model import Entry
-from syndicator.normalize import Body, as_utc, canonical_url, content_hash, normalize_entry
+from syndicator.normalize import (
+    Body,
+    as_utc,
+    canonical_url,
+    content_hash,
+    identity_url,
+    is_shortlink,
+    normalize_entry,
+)
 
 NOW = datetime(2017, 10, 19, 21, 0, tzinfo=UTC)
 DAMASCUS = timezone(timedelta(hours=3))
@@ -309,3 +317,57 @@ def test_normalize_entry_prefers_entry_author_and_image() -> None:
     )
     assert article.author == "سيرغي لافروف"
     assert article.image == "https://cdn.example.com/a.jpg"
+
+
+# --- identity_url: one key for every link to one article ------------------------------------
+
+ARTICLE_URL = "https://news.example.com/2017/10/19/russia-syria"
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        pytest.param("https://news.example.com/2017/10/19/russia-syria/", id="trailing-slash"),
+        pytest.param("http://news.example.com/2017/10/19/russia-syria", id="http"),
+        pytest.param("https://www.news.example.com/2017/10/19/russia-syria/", id="www"),
+        pytest.param("https://m.news.example.com/2017/10/19/russia-syria/", id="mobile-host"),
+        pytest.param("https://amp.news.example.com/2017/10/19/russia-syria/", id="amp-host"),
+        pytest.param("https://news.example.com/2017/10/19/russia-syria/amp/", id="amp-suffix"),
+        pytest.param("https://news.example.com/amp/2017/10/19/russia-syria", id="amp-prefix"),
+        pytest.param("https://news.example.com/2017/10/19/russia-syria/?amp=1", id="amp-query"),
+        pytest.param(
+            "https://NEWS.example.com/2017/10/19/russia-syria/?utm_source=tg#top", id="tracking"
+        ),
+    ],
+)
+def test_identity_url_folds_link_variants(variant: str) -> None:
+    assert identity_url(variant) == identity_url(ARTICLE_URL) == ARTICLE_URL
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        pytest.param(ARTICLE_URL, "https://news.example.com/2017/10/19/russia-syria-2", id="slug"),
+        pytest.param(ARTICLE_URL, "https://other.example.com/2017/10/19/russia-syria", id="host"),
+        pytest.param("https://x.example.com/?p=1", "https://x.example.com/?p=2", id="shortlinks"),
+        pytest.param(
+            "https://x.example.com/amplifier/", "https://x.example.com/", id="amp-word-in-slug"
+        ),
+    ],
+)
+def test_identity_url_keeps_different_articles_apart(one: str, other: str) -> None:
+    assert identity_url(one) != identity_url(other)
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://x.example.com/?p=123", True),
+        ("https://x.example.com?p=7", True),
+        ("https://x.example.com/?p=123&lang=ar", False),
+        ("https://x.example.com/2017/10/post/?p=123", False),
+        ("https://x.example.com/?page_id=2", False),
+    ],
+)
+def test_is_shortlink(url: str, expected: bool) -> None:
+    assert is_shortlink(url) is expected

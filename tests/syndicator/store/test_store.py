@@ -11,6 +11,7 @@ from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy import select
 
 from syndicator.model import Article, Category, Channel, DeliveryState, Source
+from syndicator.normalize import identity_url
 from syndicator.store import Store, migrate, tables
 from syndicator.store.engine import sync_url
 
@@ -84,10 +85,15 @@ async def test_same_guid_or_url_is_stored_once(store: Store) -> None:
     assert await store.articles.add(article(1, "syria"), NOW) is None
     other_guid_same_url = article(2, "syria", url=article(1).url)
     assert await store.articles.add(other_guid_same_url, NOW) is None
+    www_amp_variant = article(
+        3, "syria", url=article(1).url.replace("127.0.0.1:1/", "127.0.0.1:1/amp/")
+    )
+    assert await store.articles.add(www_amp_variant, NOW) is None
     assert await store.articles.count() == 1
-    known = await store.articles.known("sham", [article(1).guid, "x"], [article(1).url, "y"])
+    key = identity_url(article(1).url)
+    known = await store.articles.known("sham", [article(1).guid, "x"], [key, "y"])
     assert set(known.guids) == {article(1).guid}
-    assert set(known.urls) == {article(1).url}
+    assert set(known.urls) == {key}
     stored = known.guids[article(1).guid]
     assert (stored.title, stored.content_hash) == ("عنوان الخبر رقم 1", "hash-1")
     assert stored.updated == article(1).updated
@@ -179,3 +185,42 @@ async def test_source_state_round_trip(store: Store) -> None:
     assert stored.etag == '"v1"'
     assert stored.next_poll_at == NOW + timedelta(minutes=10)
     assert (await store.registry.states())["sham"] == stored
+
+
+def test_downgrade_and_upgrade_again(database_url: str) -> None:
+    migrate.upgrade(database_url)
+    migrate.downgrade(database_url, "0001")
+    assert migrate.pending(database_url)
+    migrate.upgrade(database_url)
+    assert not migrate.pending(database_url)
+
+
+def test_upgrade_from_0001_keeps_existing_articles(database_url: str) -> None:
+    from sqlalchemy import text
+
+    migrate.upgrade(database_url, "0001")
+    engine = create_sync_engine(sync_url(database_url))
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO sources (id, name, url, kind, categories, interval, enabled)"
+                    " VALUES ('sham', 'x', 'http://x/', 'feed', '[]', 600, true)"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO articles (source_id, guid, url, title, text, content_html,"
+                    " summary, author, published_at, updated_at, fetched_at, content_hash)"
+                    " VALUES ('sham', 'g', 'http://x/a/', 't', 'x', '', '', '',"
+                    " '2026-11-29 12:00:00', '2026-11-29 12:00:00', '2026-11-29 12:00:00', 'h')"
+                )
+            )
+        migrate.upgrade(database_url)
+        with engine.connect() as conn:
+            row = conn.execute(text("SELECT id, url_key, cluster_id, revision FROM articles")).one()
+    finally:
+        engine.dispose()
+    assert row.url_key == "http://x/a/"
+    assert row.cluster_id == row.id
+    assert row.revision == 0

@@ -40,6 +40,14 @@ def upgrade() -> None:
     )
     op.create_index("ix_articles_cluster_id", "articles", ["cluster_id"])
     op.execute("UPDATE articles SET cluster_id = id")
+    # Identity of a link moves from `url` to `url_key` (www, AMP, trailing slash folded);
+    # existing rows keep their URL as the key, which only errs towards keeping both.
+    op.add_column("articles", sa.Column("url_key", sa.Text()))
+    op.execute("UPDATE articles SET url_key = url")
+    with op.batch_alter_table("articles") as batch:
+        batch.alter_column("url_key", existing_type=sa.Text(), nullable=False)
+        batch.drop_constraint("uq_articles_url", type_="unique")
+        batch.create_unique_constraint("uq_articles_url_key", ["url_key"])
     op.create_table(
         "article_bands",
         sa.Column("article_id", Id, nullable=False),
@@ -82,7 +90,9 @@ def downgrade() -> None:
     op.drop_table("article_bands")
     op.drop_index("ix_articles_cluster_id", "articles")
     with op.batch_alter_table("articles") as batch:
-        for column in ("revision", "fingerprint", "cluster_id"):
+        batch.drop_constraint("uq_articles_url_key", type_="unique")
+        batch.create_unique_constraint("uq_articles_url", ["url"])
+        for column in ("url_key", "revision", "fingerprint", "cluster_id"):
             batch.drop_column(column)
     with op.batch_alter_table("source_state") as batch:
         batch.drop_column("cursor")
