@@ -175,7 +175,7 @@ def articles(
     async def body(settings: Settings) -> list[Article]:
         async with App(settings) as app:
             await app.prepare()
-            return await app.store.articles.recent(category, limit)
+            return await app.store.articles.recent(category, limit, one_per_story=False)
 
     found = _run(ctx, body)
     if as_json:
@@ -205,6 +205,8 @@ def article_json(article: Article) -> dict[str, Any]:
         "updated": article.updated.isoformat(),
         "image": article.image,
         "author": article.author,
+        "cluster": article.cluster_id,
+        "revision": article.revision,
     }
 
 

@@ -24,7 +24,7 @@ from syndicator.errors import SourceError
 from syndicator.extract import extract_page, html_to_text, sanitize_html, strip_boilerplate
 from syndicator.fetch import Fetcher
 from syndicator.model import Article, Entry, PollResult, Source, SourceState
-from syndicator.normalize import Body, content_hash, normalize_entry
+from syndicator.normalize import Body, content_hash, is_shortlink, normalize_entry
 from syndicator.sources.read import READERS, Collected
 from syndicator.store import Store
 from syndicator.store.registry import poll_failed, poll_succeeded
@@ -203,6 +203,8 @@ class Collector:
         extracted = extract_page(page.body, page.url, page.content_type)
         entry = dataclasses.replace(
             entry,
+            # A shortlink (/?p=123) is known by the address it redirected to.
+            url=page.url if is_shortlink(entry.url) else entry.url,
             title=entry.title or extracted.title,
             published=entry.published or extracted.published,
         )

@@ -64,17 +64,13 @@ class Scheduler:
     async def tick(self) -> int:
         """Submit a poll for every due source; returns how many were started."""
         try:
-            sources = await self._store.registry.sources()
-            states = await self._store.registry.states()
+            due = await self._store.registry.due(self._clock())
         except Exception:  # the database may be briefly unavailable; try next tick
             log.exception("scheduler tick could not read the store")
             return 0
-        now = self._clock()
         started = 0
-        for source in sources:
-            state = states.get(source.id)
-            if state is None or state.next_poll_at is None or state.next_poll_at <= now:
-                started += await self._jobs.submit(f"poll:{source.id}", _bind(self._poll, source))
+        for source in due:
+            started += await self._jobs.submit(f"poll:{source.id}", _bind(self._poll, source))
         return started
 
 

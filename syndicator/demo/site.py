@@ -13,7 +13,9 @@ nowhere (`wire`), no feeds at all (HTML only), the WordPress REST API (`wordpres
 News sitemap (`feeds`). Tests can make it fail, stall or disallow paths and read every request
 it received (`faults`). Bodies are gzip/brotli-compressed when the client accepts it.
 
-Stdlib only: `http.server.ThreadingHTTPServer` in a daemon thread, one lock for the state.
+`http.server.ThreadingHTTPServer` in a daemon thread, one lock for all mutable state; the only
+dependency beyond the stdlib is `brotli`. Output is deterministic: times (including the `Date`
+header) come from the injected clock, in whole seconds.
 """
 
 from __future__ import annotations

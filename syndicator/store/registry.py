@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy import Table, delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from syndicator.model import Category, Channel, Source, SourceState
@@ -74,13 +75,21 @@ class Registry:
         if enabled_only:
             query = query.where(t.sources.c.enabled.is_(True))
         async with self._engine.connect() as conn:
-            return [
-                Source(
-                    r.id, r.name, r.url, r.kind, tuple(r.categories), r.interval,
-                    r.robots, r.link_selector, r.link_pattern,
-                )
-                for r in await conn.execute(query)
-            ]  # fmt: skip
+            return [_source(r) for r in await conn.execute(query)]
+
+    async def due(self, now: datetime) -> list[Source]:
+        """Enabled sources never polled, or whose next poll time has come (one query)."""
+        query = (
+            select(t.sources)
+            .outerjoin(t.source_state, t.source_state.c.source_id == t.sources.c.id)
+            .where(
+                t.sources.c.enabled.is_(True),
+                or_(t.source_state.c.next_poll_at.is_(None), t.source_state.c.next_poll_at <= now),
+            )
+            .order_by(t.source_state.c.next_poll_at.is_not(None), t.source_state.c.next_poll_at)
+        )
+        async with self._engine.connect() as conn:
+            return [_source(r) for r in await conn.execute(query)]
 
     async def state(self, source_id: str) -> SourceState:
         async with self._engine.connect() as conn:
@@ -113,6 +122,13 @@ class Registry:
             await _upsert(conn, t.source_state, "source_id", [
                 {"source_id": state.source_id, **values}
             ])  # fmt: skip
+
+
+def _source(r: Any) -> Source:
+    return Source(
+        r.id, r.name, r.url, r.kind, tuple(r.categories), r.interval,
+        r.robots, r.link_selector, r.link_pattern,
+    )  # fmt: skip
 
 
 def poll_succeeded(
