@@ -29,7 +29,7 @@ from syndicator.config import Settings
 from syndicator.errors import ConfigError, SyndicatorError
 from syndicator.fetch import Fetcher, HostLimiter, Robots, build_client
 from syndicator.jobs import LocalJobs
-from syndicator.model import PollResult, Source
+from syndicator.model import PollResult, Source, SourceState
 from syndicator.pipeline import Collector, Policy
 from syndicator.schedule import Scheduler
 from syndicator.store import Store, migrate
@@ -140,8 +140,8 @@ class App:
             self.settings.categories, self.settings.sources, self.settings.channels
         )
 
-    async def poll(self, source: Source) -> PollResult:
-        result = await self.collector.poll(source)
+    async def poll(self, source: Source, state: SourceState | None = None) -> PollResult:
+        result = await self.collector.poll(source, state)
         if result.new:
             self.dispatcher.wake.set()
         return result

@@ -64,9 +64,14 @@ class Collector:
         self._policy = policy or Policy()
         self._jitter = jitter
 
-    async def poll(self, source: Source) -> PollResult:
-        """One collection pass over one source. Never raises for a source's fault."""
-        state = await self._store.registry.state(source.id)
+    async def poll(self, source: Source, state: SourceState | None = None) -> PollResult:
+        """One collection pass over one source. Never raises for a source's fault.
+
+        `state` is the source's polling state when the caller has just read it (the
+        scheduler's tick does); otherwise it is read here.
+        """
+        if state is None:
+            state = await self._store.registry.state(source.id)
         now = self._clock()
         try:
             collected = await READERS[source.kind](source, state, self._fetcher)
@@ -76,8 +81,7 @@ class Collector:
         except Exception as exc:  # a parser or extractor bug must not stop the service
             log.exception("source %s: unexpected error", source.id)
             return await self._failed(source, state, now, f"internal error: {exc!r}", None)
-        times = await self._store.articles.published_times(source.id)
-        wait = cadence.after_success(times, source.interval, self._policy.cadence, collected.floor)
+        wait = await self._next_wait(source, state, collected)
         await self._store.registry.record_poll(
             poll_succeeded(
                 state,
@@ -94,6 +98,14 @@ class Collector:
                 source.id, result.new, result.revised, result.fetched,
             )  # fmt: skip
         return result
+
+    async def _next_wait(self, source: Source, state: SourceState, collected: Collected) -> float:
+        """Seconds to the next poll. Nothing new (304) keeps the interval last computed."""
+        last, planned = state.last_polled_at, state.next_poll_at
+        if collected.not_modified and last and planned and not state.error_count:
+            return max((planned - last).total_seconds(), collected.floor)
+        times = await self._store.articles.published_times(source.id)
+        return cadence.after_success(times, source.interval, self._policy.cadence, collected.floor)
 
     async def _failed(
         self, source: Source, state: SourceState, now: datetime, error: str, exc: SourceError | None

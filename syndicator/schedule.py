@@ -16,10 +16,12 @@ from datetime import datetime
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from syndicator.jobs import JobBackend
-from syndicator.model import Source
+from syndicator.model import Source, SourceState
 from syndicator.store import Store
 
 log = logging.getLogger(__name__)
+
+Poll = Callable[[Source, SourceState], Awaitable[object]]
 
 TICK_SECONDS = 1.0
 
@@ -29,7 +31,7 @@ class Scheduler:
         self,
         store: Store,
         jobs: JobBackend,
-        poll: Callable[[Source], Awaitable[object]],
+        poll: Poll,
         clock: Callable[[], datetime],
         tick: float = TICK_SECONDS,
     ) -> None:
@@ -69,12 +71,11 @@ class Scheduler:
             log.exception("scheduler tick could not read the store")
             return 0
         started = 0
-        for source in due:
-            started += await self._jobs.submit(f"poll:{source.id}", _bind(self._poll, source))
+        for source, state in due:
+            job = _bind(self._poll, source, state)
+            started += await self._jobs.submit(f"poll:{source.id}", job)
         return started
 
 
-def _bind(
-    poll: Callable[[Source], Awaitable[object]], source: Source
-) -> Callable[[], Awaitable[object]]:
-    return lambda: poll(source)
+def _bind(poll: Poll, source: Source, state: SourceState) -> Callable[[], Awaitable[object]]:
+    return lambda: poll(source, state)

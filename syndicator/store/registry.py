@@ -7,11 +7,14 @@ from the file are disabled rather than deleted, so their articles and delivery h
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, delete, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from syndicator.model import Category, Channel, Source, SourceState
@@ -21,6 +24,8 @@ from syndicator.store import tables as t
 class Registry:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+        self._pending: list[tuple[SourceState, asyncio.Future[None]]] = []
+        self._writer: asyncio.Task[None] | None = None
 
     async def apply(
         self,
@@ -77,10 +82,13 @@ class Registry:
         async with self._engine.connect() as conn:
             return [_source(r) for r in await conn.execute(query)]
 
-    async def due(self, now: datetime) -> list[Source]:
-        """Enabled sources never polled, or whose next poll time has come (one query)."""
+    async def due(self, now: datetime) -> list[tuple[Source, SourceState]]:
+        """Enabled sources never polled, or whose next poll time has come, with their state.
+
+        One query for the whole tick, so a poll need not read its state again.
+        """
         query = (
-            select(t.sources)
+            select(t.sources, *_STATE_COLUMNS)
             .outerjoin(t.source_state, t.source_state.c.source_id == t.sources.c.id)
             .where(
                 t.sources.c.enabled.is_(True),
@@ -89,7 +97,7 @@ class Registry:
             .order_by(t.source_state.c.next_poll_at.is_not(None), t.source_state.c.next_poll_at)
         )
         async with self._engine.connect() as conn:
-            return [_source(r) for r in await conn.execute(query)]
+            return [(_source(r), _state(r.id, r)) for r in await conn.execute(query)]
 
     async def state(self, source_id: str) -> SourceState:
         async with self._engine.connect() as conn:
@@ -98,30 +106,64 @@ class Registry:
                     select(t.source_state).where(t.source_state.c.source_id == source_id)
                 )
             ).first()
-        return SourceState(source_id) if row is None else SourceState(**row._asdict())
+        return SourceState(source_id) if row is None else _state(source_id, row)
 
     async def states(self) -> dict[str, SourceState]:
         """Polling state of every source that has been polled at least once."""
         async with self._engine.connect() as conn:
             rows = await conn.execute(select(t.source_state))
-            return {row.source_id: SourceState(**row._asdict()) for row in rows}
+            return {row.source_id: _state(row.source_id, row) for row in rows}
 
     async def record_poll(self, state: SourceState) -> None:
-        """Store the outcome of one poll (success or error) for that source."""
-        values = {
-            "etag": state.etag,
-            "last_modified": state.last_modified,
-            "last_polled_at": state.last_polled_at,
-            "last_success_at": state.last_success_at,
-            "last_error": state.last_error,
-            "error_count": state.error_count,
-            "next_poll_at": state.next_poll_at,
-            "cursor": state.cursor,
-        }
-        async with self._engine.begin() as conn:
-            await _upsert(conn, t.source_state, "source_id", [
-                {"source_id": state.source_id, **values}
-            ])  # fmt: skip
+        """Store the outcome of one poll (success or error); returns once it is committed.
+
+        Group commit: polls that finish while a write is in flight are written together in
+        the next transaction, so thousands of sources answering 304 cost a few commits a
+        second instead of one each (SQLite serializes writers; waiting on its lock is slow).
+        """
+        done = asyncio.get_running_loop().create_future()
+        self._pending.append((state, done))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_pending())
+        await done
+
+    async def _write_pending(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending, []
+            latest = {state.source_id: state for state, _ in batch}  # last word per source
+            rows = [{"source_id": s.source_id, **_state_values(s)} for s in latest.values()]
+            try:
+                async with self._engine.begin() as conn:
+                    upsert = _dialect_insert(conn)(t.source_state)
+                    await conn.execute(
+                        upsert.on_conflict_do_update(
+                            index_elements=["source_id"],
+                            set_={c.name: upsert.excluded[c.name] for c in _STATE_COLUMNS},
+                        ),
+                        rows,
+                    )
+            except Exception as exc:
+                for _, done in batch:
+                    if not done.done():
+                        done.set_exception(exc)
+            else:
+                for _, done in batch:
+                    if not done.done():
+                        done.set_result(None)
+
+
+def _state_values(state: SourceState) -> dict[str, object]:
+    return {c.name: getattr(state, c.name) for c in _STATE_COLUMNS}
+
+
+_STATE_COLUMNS = [c for c in t.source_state.c if c.name != "source_id"]
+
+
+def _state(source_id: str, r: Any) -> SourceState:
+    """A SourceState from a row holding the state columns (all None: never polled)."""
+    values = {c.name: getattr(r, c.name) for c in _STATE_COLUMNS}
+    values["error_count"] = values["error_count"] or 0
+    return SourceState(source_id=source_id, **values)
 
 
 def _source(r: Any) -> Source:
@@ -168,6 +210,11 @@ def poll_failed(
         next_poll_at=next_poll,
         cursor=previous.cursor,
     )
+
+
+def _dialect_insert(conn: AsyncConnection) -> Any:
+    """INSERT with ON CONFLICT for the connection's backend (SQLite and PostgreSQL have it)."""
+    return pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
 
 
 async def _upsert(

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from syndicator.jobs import LocalJobs
-from syndicator.model import Category, Source
+from syndicator.model import Category, Source, SourceState
 from syndicator.schedule import Scheduler
 from syndicator.store import Store, migrate
 from syndicator.store.engine import create_engine
@@ -34,7 +34,7 @@ async def test_tick_polls_only_due_sources_once_at_a_time(store: Store) -> None:
     polled: list[str] = []
     release = asyncio.Event()
 
-    async def poll(source: Source) -> None:
+    async def poll(source: Source, state: SourceState) -> None:
         polled.append(source.id)
         await release.wait()
 
@@ -83,7 +83,7 @@ async def test_drain_cancels_jobs_that_overrun() -> None:
 async def test_scheduler_runs_ticks_in_the_event_loop(store: Store) -> None:
     polled = asyncio.Event()
 
-    async def poll(source: Source) -> None:
+    async def poll(source: Source, state: SourceState) -> None:
         polled.set()
 
     scheduler = Scheduler(store, LocalJobs(), poll, FakeClock(), tick=0.05)
