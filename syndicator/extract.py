@@ -20,7 +20,7 @@ import readability
 import trafilatura
 from lxml import etree
 
-from syndicator.arabic import clean, clean_line
+from syndicator.arabic import clean, clean_line, normalize
 from syndicator.encoding import decode
 
 # A line that starts one of these blocks ends the article: what follows is theme furniture.
@@ -31,10 +31,16 @@ _TAIL_MARKERS = re.compile(
 # Lines that are noise wherever they appear. An ad id mixes hex letters and digits, so a
 # phone number or a year on its own line is kept.
 _NOISE = re.compile(
-    r"^((?=[0-9a-f]*[a-f])(?=[0-9a-f]*[0-9])[0-9a-f]{10,16}|"
+    r"^((?=[0-9a-f]*[a-f])(?=[0-9a-f]*[0-9])[0-9a-f]{10,16}|ad-slot-[\w-]+|"
     r"شارك|شارك الخبر|فيسبوك|تويتر|واتساب|تيليجرام|تلغرام|لينكدإن|"
     r"طباعة|نسخ الرابط|شارك على .{1,20}|&nbsp;|\W*)$",
     re.IGNORECASE,
+)
+# Subscribe and cookie prompts: short lines only, so a real sentence that happens to start
+# with the same words («تابعونا» is rare in news, but «اشترك» is a verb) is kept.
+_PROMPT = re.compile(
+    r"^(تابعونا على|تابعوا .{0,30}على|اشترك(وا)? في|انضم(وا)? (إلى|الى)|للاشتراك في|"
+    r"حمّل تطبيق|حمل تطبيق|نستخدم ملفات تعريف الارتباط|هذا الموقع يستخدم).{0,80}$"
 )
 _BLOCK_TAGS = frozenset({
     "p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "tr",
@@ -71,7 +77,7 @@ def strip_boilerplate(text: str) -> str:
         line = paragraph.strip()
         if _TAIL_MARKERS.match(line):
             break
-        if line and not _NOISE.match(line):
+        if line and not _NOISE.match(line) and not _PROMPT.match(line):
             kept.append(line)
     return "\n\n".join(kept)
 
@@ -132,20 +138,30 @@ def extract_page(page: str | bytes, url: str, content_type: str = "") -> Extract
     fields: dict[str, object] = {}
     if document is not None:
         fields = document if isinstance(document, dict) else document.as_dict()
+    title = clean_line(str(fields.get("title") or ""))
     text = strip_boilerplate(clean(str(fields.get("text") or "").replace("\n", "\n\n")))
     if len(text) < FALLBACK_BELOW:
         text = max(text, _readability(html), key=len)
+    text = _without_headline(text, title)
     image = fields.get("image")
     names = [*(_names(fields.get("categories"))), *(_names(fields.get("tags")))]
     return Extracted(
         text=text,
         html=text_to_html(text),
-        title=clean_line(str(fields.get("title") or "")),
+        title=title,
         author=clean_line(str(fields.get("author") or "")),
         image=urljoin(url, str(image)) if image else None,
         categories=tuple(dict.fromkeys(names)),
         published=_published(html, fields.get("date")),
     )
+
+
+def _without_headline(text: str, title: str) -> str:
+    """Themes often repeat the headline as the body's first paragraph: drop that copy."""
+    first, _, rest = text.partition("\n\n")
+    if title and normalize(first) == normalize(title):
+        return rest
+    return text
 
 
 def _names(value: object) -> list[str]:

@@ -297,3 +297,46 @@ def test_extract_page_without_content_is_empty() -> None:
     result = extract_page("<html><body></body></html>", PAGE_URL)
     assert result.text == ""
     assert result.html == ""
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "تابعونا على تلغرام لتصلكم الأخبار العاجلة لحظة بلحظة",
+        "اشترك في القناة",
+        "اشتركوا في النشرة البريدية",
+        "انضموا إلى قناتنا على واتساب",
+        "نستخدم ملفات تعريف الارتباط لتحسين تجربتك",
+        "ad-slot-8841a7f3c2",
+    ],
+)
+def test_subscribe_prompts_and_ad_slots_are_removed(prompt: str) -> None:
+    assert strip_boilerplate(f"{PARAGRAPHS[0]}\n\n{prompt}\n\n{PARAGRAPHS[1]}") == "\n\n".join(
+        PARAGRAPHS[:2]
+    )
+
+
+def test_a_long_sentence_starting_like_a_prompt_is_kept() -> None:
+    sentence = "اشترك في الاجتماع ممثلون عن " + "الفصائل والأحزاب والنقابات " * 5 + "في دمشق."
+    assert strip_boilerplate(f"{PARAGRAPHS[0]}\n\n{sentence}") == f"{PARAGRAPHS[0]}\n\n{sentence}"
+
+
+def test_headline_repeated_as_first_paragraph_is_dropped() -> None:
+    page = (
+        f"<html><head><title>{TITLE}</title></head><body><article>"
+        f"<h1>{TITLE}</h1><div class='entry-content'><p>{TITLE}</p>"
+        + "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+        + "</div></article></body></html>"
+    )
+    extracted = extract_page(page.encode(), "https://news.example.com/a/")
+    assert extracted.text.split("\n\n")[0] == PARAGRAPHS[0]
+
+
+def test_windows_1256_page_is_decoded_by_our_rule() -> None:
+    page = (
+        "<html><head><meta charset='windows-1256'><title>عنوان</title></head><body><article>"
+        + "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+        + "</article></body></html>"
+    ).encode("cp1256", errors="xmlcharrefreplace")
+    extracted = extract_page(page, "https://news.example.com/a/", "text/html")
+    assert PARAGRAPHS[1][:60] in extracted.text
