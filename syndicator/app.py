@@ -11,9 +11,12 @@ import asyncio
 import contextlib
 import logging
 import math
+import multiprocessing
+import os
 import socket
 from collections import Counter
 from collections.abc import Callable, Generator
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import TextIO
@@ -43,6 +46,16 @@ SHUTDOWN_GRACE = 10.0
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def extraction_pool() -> ProcessPoolExecutor:
+    """Worker processes for page extraction (pure CPU work), one per core.
+
+    Started with "forkserver" so workers do not inherit the event loop, sockets or threads
+    of the service; each imports trafilatura once and then serves many pages.
+    """
+    context = multiprocessing.get_context("forkserver")
+    return ProcessPoolExecutor(max_workers=os.cpu_count() or 2, mp_context=context)
 
 
 class _EmbeddedServer(uvicorn.Server):

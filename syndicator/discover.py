@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urldefrag, urljoin, urlsplit
 
@@ -26,6 +27,10 @@ _NEWS = re.compile(r"news(?![a-z])", re.IGNORECASE)
 _COMMENTS = re.compile(r"comments|تعليق", re.IGNORECASE)
 _TITLE_SEPARATORS = re.compile(r"\s+[|–—-]\s+|\s+[»«]\s+")
 _SITEMAP_LINE = re.compile(r"^\s*sitemap\s*:\s*(\S+)", re.IGNORECASE | re.MULTILINE)
+_NAME_HINTS = (
+    "//link[contains(concat(' ', normalize-space(@rel), ' '), ' alternate ')]/@title"
+    " | //a[contains(concat(' ', normalize-space(@rel), ' '), ' home ')]"
+)
 _TOML_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f"}
 
 
@@ -90,6 +95,19 @@ def with_robots(d: Discovery, robots_txt: str) -> Discovery:
     return dataclasses.replace(d, sitemaps=(*d.sitemaps, *extra))
 
 
+def with_sitemaps(d: Discovery, urls: Iterable[str]) -> Discovery:
+    """`d` with more sitemaps (e.g. the children of a sitemap index), each once."""
+    extra = [url for url in dict.fromkeys(urls) if url not in d.sitemaps]
+    return dataclasses.replace(d, sitemaps=(*d.sitemaps, *extra))
+
+
+def news_sitemaps(d: Discovery) -> tuple[str, ...]:
+    """The sitemaps that look like Google News sitemaps (``news`` in the path or query)."""
+    return tuple(
+        url for url in d.sitemaps if _NEWS.search(urlsplit(url)._replace(netloc="").geturl())
+    )
+
+
 def main_feeds(d: Discovery) -> tuple[FoundFeed, ...]:
     """The feeds that are not comments feeds, in the page's order."""
     return tuple(f for f in d.feeds if not _COMMENTS.search(f"{f.title} {urlsplit(f.url).path}"))
@@ -98,7 +116,7 @@ def main_feeds(d: Discovery) -> tuple[FoundFeed, ...]:
 def suggest(d: Discovery, *, source_id: str | None = None) -> str:
     """A ``[[sources]]`` TOML entry for the best way found to poll the site."""
     feeds = main_feeds(d)
-    news = [url for url in d.sitemaps if _NEWS.search(urlsplit(url)._replace(netloc="").geturl())]
+    news = news_sitemaps(d)
     notes: list[str] = []
     if feeds:
         kind, url = "feed", feeds[0].url
@@ -147,8 +165,17 @@ def _site_name(root: etree._Element) -> str:
         if name:
             return name
     title = arabic.clean_line(str(root.xpath("string(//title)")))
-    parts = [part for part in _TITLE_SEPARATORS.split(title) if part.strip()]
-    return parts[0].strip() if parts else ""
+    parts = [part.strip() for part in _TITLE_SEPARATORS.split(title) if part.strip()]
+    # «Latest news - Site» or «Site - Tagline»? The part that the feed links («Site » Feed»)
+    # or the home link (the logo) also name is the site's; else the first, as on most sites.
+    hints = [
+        arabic.normalize(hint if isinstance(hint, str) else hint.text_content())
+        for hint in root.xpath(_NAME_HINTS)
+    ]
+    for part in parts if len(parts) > 1 else ():
+        if any(arabic.normalize(part) in hint for hint in hints):
+            return part
+    return parts[0] if parts else ""
 
 
 def _toml(value: str) -> str:

@@ -12,17 +12,25 @@ is planned from the source's publishing rate (`cadence`).
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import Executor
 from datetime import datetime, timedelta
 
 from syndicator import cadence, cluster, dedup
 from syndicator.categorize import Taxonomy
 from syndicator.errors import SourceError
-from syndicator.extract import extract_page, html_to_text, sanitize_html, strip_boilerplate
-from syndicator.fetch import Fetcher
+from syndicator.extract import (
+    Extracted,
+    extract_page,
+    html_to_text,
+    sanitize_html,
+    strip_boilerplate,
+)
+from syndicator.fetch import Fetcher, Response
 from syndicator.model import Article, Entry, PollResult, Source, SourceState
 from syndicator.normalize import Body, content_hash, is_shortlink, normalize_entry
 from syndicator.sources.read import READERS, Collected
@@ -34,6 +42,7 @@ log = logging.getLogger(__name__)
 
 # Below this many characters of text, an entry is taken to be an excerpt and its page fetched.
 FULL_TEXT_MIN_CHARS = 400
+PAGE_CONCURRENCY = 4  # article pages fetched and extracted at once within one poll
 
 
 @dataclasses.dataclass(frozen=True)
@@ -56,6 +65,7 @@ class Collector:
         clock: Callable[[], datetime],
         policy: Policy | None = None,
         jitter: Callable[[], float] = random.random,
+        workers: Executor | None = None,
     ) -> None:
         self._store = store
         self._fetcher = fetcher
@@ -63,6 +73,9 @@ class Collector:
         self._clock = clock
         self._policy = policy or Policy()
         self._jitter = jitter
+        # Page extraction is pure CPU work: with a process pool it runs on the other cores
+        # while this event loop fetches and stores. None runs it here (tests, small setups).
+        self._workers = workers
 
     async def poll(self, source: Source, state: SourceState | None = None) -> PollResult:
         """One collection pass over one source. Never raises for a source's fault.
@@ -131,17 +144,39 @@ class Collector:
             await self._store.registry.categories(), self._policy.default_category
         )
         stored: list[int] = []
-        # Oldest first, so that ids grow with publication time.
-        for entry in sorted(dedup.new_entries(entries, known), key=self._when):
-            article = await self._article(source, entry, taxonomy)
-            article_id = await self._store.articles.add(
-                article,
-                self._clock(),
-                fingerprint=cluster.fingerprint(article.title, article.text),
-                window=self._policy.cluster_window,
-            )
-            if article_id is not None:
-                stored.append(article_id)
+        # Pages are fetched and extracted a few at a time (waiting on one site overlaps with
+        # extracting another page); articles are stored one by one, oldest first, so that ids
+        # grow with publication time.
+        fresh = sorted(dedup.new_entries(entries, known), key=self._when)
+        slots = asyncio.Semaphore(PAGE_CONCURRENCY)
+
+        async def prepare(entry: Entry) -> Article:
+            async with slots:
+                return await self._article(source, entry, taxonomy)
+
+        tasks = [asyncio.ensure_future(prepare(entry)) for entry in fresh]
+
+        async def oldest_first() -> AsyncIterator[Article]:
+            if all(entry.published for entry in fresh):
+                for task in tasks:  # already in order: stored while later pages are read
+                    yield await task
+            else:  # a listing or sitemap link has no date until its page is read
+                for ready in sorted(await asyncio.gather(*tasks), key=lambda a: a.published):
+                    yield ready
+
+        try:
+            async for article in oldest_first():
+                article_id = await self._store.articles.add(
+                    article,
+                    self._clock(),
+                    fingerprint=cluster.fingerprint(article.title, article.text),
+                    window=self._policy.cluster_window,
+                )
+                if article_id is not None:
+                    stored.append(article_id)
+        finally:
+            for task in tasks:
+                task.cancel()
         revised = 0
         for entry, was in self._changed(entries, known):
             article = await self._article(source, entry, taxonomy)
@@ -212,7 +247,7 @@ class Collector:
         except SourceError as exc:
             log.info("page of %s not fetched, keeping the entry's text: %s", entry.url, exc)
             return entry, own, ()
-        extracted = extract_page(page.body, page.url, page.content_type)
+        extracted = await self._extract(page)
         entry = dataclasses.replace(
             entry,
             # A shortlink (/?p=123) is known by the address it redirected to.
@@ -224,6 +259,14 @@ class Collector:
             return entry, own, extracted.categories
         body = Body(extracted.text, extracted.html, extracted.image, extracted.author)
         return entry, body, extracted.categories
+
+    async def _extract(self, page: Response) -> Extracted:
+        if self._workers is None:
+            return extract_page(page.body, page.url, page.content_type)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            self._workers, extract_page, page.body, page.url, page.content_type
+        )
 
 
 def _own_text(entry: Entry) -> str:

@@ -21,7 +21,7 @@ from syndicator.dedup import Known, Stored
 from syndicator.model import Article, DeliveryState
 from syndicator.normalize import identity_url
 from syndicator.store import tables as t
-from syndicator.store.clusters import add_bands, find_cluster
+from syndicator.store.clusters import add_bands, find_cluster, lock_bands
 
 
 class Articles:
@@ -64,10 +64,15 @@ class Articles:
         """
         try:
             async with self._engine.begin() as conn:
+                # Two copies of one story stored at once must not both miss each other: the
+                # lookup runs under the story's band locks (PostgreSQL) and after the insert,
+                # which holds SQLite's write lock until commit.
+                if fingerprint is not None:
+                    await lock_bands(conn, fingerprint)
+                article_id = await _insert_article(conn, article, now, fingerprint)
                 cluster_id = None
                 if fingerprint is not None:
                     cluster_id = await find_cluster(conn, fingerprint, article.published, window)
-                article_id = await _insert_article(conn, article, now, fingerprint)
                 cluster_id = cluster_id or article_id
                 await conn.execute(
                     update(t.articles)

@@ -10,13 +10,18 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, insert, or_, select
+from sqlalchemy import and_, insert, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from syndicator import cluster
 from syndicator.store import tables as t
 
 MAX_CANDIDATES = 50
+_LOCK_CLASS = 0x53594E  # "SYN": the advisory lock namespace of cluster assignment
+# unnest() yields the keys in the array's (sorted) order, so the locks are taken in order.
+_LOCK_BANDS = text(
+    "SELECT count(pg_advisory_xact_lock(:namespace, k)) FROM unnest(CAST(:keys AS integer[])) k"
+)
 
 
 async def find_cluster(
@@ -59,6 +64,28 @@ async def find_cluster(
             if best is None or score > best[0]:
                 best = (score, int(cluster_id or article_id))
     return best[1] if best else None
+
+
+async def lock_bands(conn: AsyncConnection, fingerprint: cluster.Fingerprint) -> None:
+    """Serialize, until commit, the transactions storing articles that share a band key.
+
+    Near-duplicates are only ever found through a shared band key, so two copies of one
+    story stored concurrently (two sources polled at once, or two replicas) take turns and
+    the second sees the first's cluster. PostgreSQL only: a transaction-level advisory lock
+    per (band, key), taken in sorted order so that two transactions cannot deadlock. SQLite
+    needs none: its single writer lock, taken by the article's insert, orders them.
+    """
+    if conn.dialect.name != "postgresql":
+        return
+    keys = sorted({_lock_key(band, key) for band, key in enumerate(fingerprint.bands)})
+    await conn.execute(_LOCK_BANDS, {"namespace": _LOCK_CLASS, "keys": keys})  # one round trip
+
+
+def _lock_key(band: int, key: int) -> int:
+    """(band, key) folded into the signed 32 bits of an advisory lock id; a collision only
+    makes two unrelated inserts wait for each other."""
+    folded = ((key ^ (key >> 32)) + band * 0x9E3779B1) & 0xFFFFFFFF
+    return folded - (1 << 32) if folded >= 1 << 31 else folded
 
 
 async def add_bands(
