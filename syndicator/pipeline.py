@@ -16,7 +16,7 @@ import asyncio
 import dataclasses
 import logging
 import random
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from concurrent.futures import Executor
 from datetime import datetime, timedelta
 
@@ -35,6 +35,7 @@ from syndicator.model import Article, Entry, PollResult, Source, SourceState
 from syndicator.normalize import Body, content_hash, is_shortlink, normalize_entry
 from syndicator.sources.read import READERS, Collected
 from syndicator.store import Store
+from syndicator.store.ingest import NewArticle
 from syndicator.store.registry import poll_failed, poll_succeeded
 from syndicator.summarize import Summarizer
 
@@ -143,40 +144,24 @@ class Collector:
         taxonomy = Taxonomy.build(
             await self._store.registry.categories(), self._policy.default_category
         )
-        stored: list[int] = []
         # Pages are fetched and extracted a few at a time (waiting on one site overlaps with
-        # extracting another page); articles are stored one by one, oldest first, so that ids
+        # extracting another page); then the poll's new articles are stored together, oldest
+        # first (a listing or sitemap link has no date until its page is read), so that ids
         # grow with publication time.
-        fresh = sorted(dedup.new_entries(entries, known), key=self._when)
         slots = asyncio.Semaphore(PAGE_CONCURRENCY)
 
-        async def prepare(entry: Entry) -> Article:
+        async def prepare(entry: Entry) -> NewArticle:
             async with slots:
-                return await self._article(source, entry, taxonomy)
+                article = await self._article(source, entry, taxonomy)
+            return NewArticle(article, cluster.fingerprint(article.title, article.text))
 
-        tasks = [asyncio.ensure_future(prepare(entry)) for entry in fresh]
-
-        async def oldest_first() -> AsyncIterator[Article]:
-            if all(entry.published for entry in fresh):
-                for task in tasks:  # already in order: stored while later pages are read
-                    yield await task
-            else:  # a listing or sitemap link has no date until its page is read
-                for ready in sorted(await asyncio.gather(*tasks), key=lambda a: a.published):
-                    yield ready
-
-        try:
-            async for article in oldest_first():
-                article_id = await self._store.articles.add(
-                    article,
-                    self._clock(),
-                    fingerprint=cluster.fingerprint(article.title, article.text),
-                    window=self._policy.cluster_window,
-                )
-                if article_id is not None:
-                    stored.append(article_id)
-        finally:
-            for task in tasks:
-                task.cancel()
+        async with asyncio.TaskGroup() as group:  # one failure cancels the others
+            tasks = [group.create_task(prepare(e)) for e in dedup.new_entries(entries, known)]
+        prepared = sorted((task.result() for task in tasks), key=lambda i: i.article.published)
+        ids = await self._store.articles.add_many(
+            prepared, self._clock(), window=self._policy.cluster_window
+        )
+        stored = [article_id for article_id in ids if article_id is not None]
         revised = 0
         for entry, was in self._changed(entries, known):
             article = await self._article(source, entry, taxonomy)
@@ -191,9 +176,6 @@ class Collector:
             revised=revised,
             article_ids=tuple(stored),
         )
-
-    def _when(self, entry: Entry) -> datetime:
-        return entry.published or self._clock()
 
     def _changed(
         self, entries: list[Entry], known: dedup.Known

@@ -12,16 +12,15 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, Select, and_, func, insert, or_, select, update
+from sqlalchemy import Row, Select, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from syndicator import cluster
 from syndicator.dedup import Known, Stored
-from syndicator.model import Article, DeliveryState
-from syndicator.normalize import identity_url
+from syndicator.model import Article
 from syndicator.store import tables as t
-from syndicator.store.clusters import add_bands, find_cluster, lock_bands
+from syndicator.store.ingest import NewArticle, insert_batch
 
 
 class Articles:
@@ -56,43 +55,31 @@ class Articles:
         fingerprint: cluster.Fingerprint | None = None,
         window: timedelta = timedelta(hours=72),
     ) -> int | None:
-        """Store a new article with its deliveries; None when it already exists.
+        """Store one new article with its deliveries; None when it already exists."""
+        [article_id] = await self.add_many([NewArticle(article, fingerprint)], now, window=window)
+        return article_id
 
-        With a fingerprint, the article joins the cluster of a near-duplicate published
-        within `window`, and channels that already have (or had) that story get no second
-        delivery.
+    async def add_many(
+        self,
+        items: Sequence[NewArticle],
+        now: datetime,
+        *,
+        window: timedelta = timedelta(hours=72),
+    ) -> list[int | None]:
+        """Store new articles (in order) with their stories and deliveries, in one transaction.
+
+        With fingerprints, an article joins the cluster of a near-duplicate published within
+        `window`, and channels that already have (or had) that story get no second delivery.
+        When one of them turns out to exist already (another poll stored it meanwhile), the
+        batch is stored one by one instead and that one is None.
         """
         try:
             async with self._engine.begin() as conn:
-                # Two copies of one story stored at once must not both miss each other: the
-                # lookup runs under the story's band locks (PostgreSQL) and after the insert,
-                # which holds SQLite's write lock until commit.
-                if fingerprint is not None:
-                    await lock_bands(conn, fingerprint)
-                article_id = await _insert_article(conn, article, now, fingerprint)
-                cluster_id = None
-                if fingerprint is not None:
-                    cluster_id = await find_cluster(conn, fingerprint, article.published, window)
-                cluster_id = cluster_id or article_id
-                await conn.execute(
-                    update(t.articles)
-                    .where(t.articles.c.id == article_id)
-                    .values(cluster_id=cluster_id)
-                )
-                if fingerprint is not None:
-                    await add_bands(conn, article_id, fingerprint)
-                if article.categories:
-                    await conn.execute(
-                        insert(t.article_categories),
-                        [
-                            {"article_id": article_id, "category_slug": s}
-                            for s in article.categories
-                        ],
-                    )
-                await _insert_deliveries(conn, article_id, cluster_id, article, now)
-                return article_id
+                return list(await insert_batch(conn, items, now, window))
         except IntegrityError:
-            return None
+            if len(items) == 1:
+                return [None]
+        return [(await self.add_many([item], now, window=window))[0] for item in items]
 
     async def revise(self, article_id: int, article: Article, now: datetime) -> int:
         """Replace a stored article's content with a correction; returns the new revision.
@@ -213,78 +200,6 @@ def _in_category(category: str) -> Select[tuple[int]]:
 
 def _stored(row: Any) -> Stored:
     return Stored(id=row.id, title=row.title, updated=row.updated_at, content_hash=row.content_hash)
-
-
-async def _insert_article(
-    conn: AsyncConnection,
-    article: Article,
-    now: datetime,
-    fingerprint: cluster.Fingerprint | None,
-) -> int:
-    result = await conn.execute(
-        insert(t.articles)
-        .values(
-            source_id=article.source_id,
-            guid=article.guid,
-            url=article.url,
-            url_key=identity_url(article.url),
-            title=article.title,
-            text=article.text,
-            content_html=article.content_html,
-            summary=article.summary,
-            author=article.author,
-            image=article.image,
-            published_at=article.published,
-            updated_at=article.updated,
-            fetched_at=now,
-            content_hash=article.content_hash,
-            fingerprint=cluster.to_columns(fingerprint) if fingerprint else None,
-        )
-        .returning(t.articles.c.id)
-    )
-    return int(result.scalar_one())
-
-
-async def _insert_deliveries(
-    conn: AsyncConnection, article_id: int, cluster_id: int, article: Article, now: datetime
-) -> None:
-    """One pending delivery per enabled channel routed to the article's categories or source,
-    unless that channel already has a delivery of the same story (cluster)."""
-    matches = or_(
-        t.routes.c.category_slug.in_(list(article.categories)),
-        t.routes.c.source_id == article.source_id,
-    )
-    already = (
-        select(t.deliveries.c.id)
-        .join(t.articles, t.articles.c.id == t.deliveries.c.article_id)
-        .where(
-            t.articles.c.cluster_id == cluster_id,
-            t.deliveries.c.channel_id == t.channels.c.id,
-        )
-    )
-    channel_ids = (
-        await conn.execute(
-            select(t.channels.c.id)
-            .distinct()
-            .join(t.routes, t.routes.c.channel_id == t.channels.c.id)
-            .where(and_(t.channels.c.enabled.is_(True), matches, ~already.exists()))
-            .order_by(t.channels.c.id)
-        )
-    ).scalars()
-    rows = [
-        {
-            "article_id": article_id,
-            "channel_id": channel_id,
-            "state": DeliveryState.PENDING.value,
-            "attempt": 0,
-            "next_attempt_at": now,
-            "created_at": now,
-            "updated_at": now,
-        }
-        for channel_id in channel_ids
-    ]
-    if rows:
-        await conn.execute(insert(t.deliveries), rows)
 
 
 async def _with_categories(
