@@ -48,14 +48,14 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def extraction_pool() -> ProcessPoolExecutor:
-    """Worker processes for page extraction (pure CPU work), one per core.
+def extraction_pool(workers: int | None = None) -> ProcessPoolExecutor:
+    """Worker processes for page extraction (pure CPU work), one per core by default.
 
     Started with "forkserver" so workers do not inherit the event loop, sockets or threads
     of the service; each imports trafilatura once and then serves many pages.
     """
     context = multiprocessing.get_context("forkserver")
-    return ProcessPoolExecutor(max_workers=os.cpu_count() or 2, mp_context=context)
+    return ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 2, mp_context=context)
 
 
 class _EmbeddedServer(uvicorn.Server):
@@ -95,7 +95,11 @@ class App:
             default_category=cfg.collect.default_category,
             cluster_window=timedelta(seconds=cfg.collect.cluster_window),
         )
-        self.collector = Collector(self.store, fetcher, LeadSummarizer(), clock, policy)
+        workers = cfg.collect.extract_workers
+        self._pool = extraction_pool(workers) if workers else None
+        self.collector = Collector(
+            self.store, fetcher, LeadSummarizer(), clock, policy, workers=self._pool
+        )
         token = settings.telegram_token
         self.dry_run = token is None if dry_run is None else dry_run
         self._bot = None
@@ -140,6 +144,8 @@ class App:
 
     async def close(self) -> None:
         self.scheduler.shutdown()
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
         await self.http.aclose()
         if self._bot is not None:
             with contextlib.suppress(Exception):

@@ -99,6 +99,7 @@ class CollectConfig(_Section):
     min_interval: Seconds = 120
     max_interval: Seconds = 6 * 3600
     cluster_window: Seconds = 72 * 3600
+    extract_workers: int = Field(default=0, ge=0, le=64)
 
 
 class FeedsConfig(_Section):

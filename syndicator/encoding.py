@@ -15,6 +15,11 @@ feedparser, lxml and browsers each guess differently. Every parser of `syndicato
    about as plausible as the best guess;
 5. windows-1256 with undecodable bytes replaced.
 
+Whatever rules 3-5 chose, a body that is mostly UTF-8 (far more valid multi-byte sequences than
+stray bytes: a windows-1256 body makes almost none) is a UTF-8 document with pasted-in
+fragments of another encoding or a few broken bytes: it is decoded as UTF-8, and only the bytes
+that are not UTF-8 with the chosen codec, so one bad item does not garble a whole feed.
+
 A Latin label from HTTP (ISO-8859-1, windows-1252, ASCII) is usually the server's default
 rather than the site's choice: it ranks after the document's own declaration and after an
 Arabic code page that detection finds plausible, but before any other guess.
@@ -35,6 +40,17 @@ _DETECT_BYTES = 65536
 _AMBIGUITY = 0.1  # chaos margin within which an Arabic code page beats the best guess
 _FALLBACK = "windows-1256"
 _STRAY_RATIO = 50  # at most one invalid UTF-8 sequence per this many valid non-ASCII chars
+_MIXED_MIN = 8  # valid multi-byte UTF-8 sequences a mixed body has at least...
+_MIXED_RATIO = 4  # ...and with at most this many stray bytes per sequence
+# One valid UTF-8 character (RFC 3629: no overlong forms, no surrogates) and runs of them.
+_UTF8_MULTIBYTE = (
+    rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}"
+    rb"|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}"
+    rb"|\xf4[\x80-\x8f][\x80-\xbf]{2}"
+)
+_UTF8_CHAR = re.compile(_UTF8_MULTIBYTE)
+_UTF8_RUN = re.compile(rb"(?:[\x00-\x7f]|" + _UTF8_MULTIBYTE + rb")+")
+_ASCII = bytes(range(0x80))
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32-le"),
@@ -105,6 +121,8 @@ def detect(body: bytes, content_type: str = "") -> str:
 def decode(body: bytes, content_type: str = "") -> str:
     """`body` as text, decided by the rule in the module docstring; never raises."""
     name, start = _decide(body, content_type)
+    if name != "utf-8" and start == 0 and _mostly_utf8(body):
+        return _decode_mixed(body, name)
     return body[start:].decode(_codec(name), errors="replace")
 
 
@@ -154,6 +172,25 @@ def _is_utf8(body: bytes) -> bool:
         valid = sum(1 for char in text if char > "\x7f") - replaced
         return valid >= _STRAY_RATIO and stray * _STRAY_RATIO <= valid
     return True
+
+
+def _mostly_utf8(body: bytes) -> bool:
+    """Many valid multi-byte UTF-8 characters and few bytes outside them (see the docstring)."""
+    chars = _UTF8_CHAR.findall(body)
+    stray = len(body.translate(None, _ASCII)) - sum(len(char) for char in chars)
+    return len(chars) >= _MIXED_MIN and stray <= len(chars) * _MIXED_RATIO
+
+
+def _decode_mixed(body: bytes, other: str) -> str:
+    """UTF-8 runs as UTF-8, the bytes between them with the `other` codec."""
+    parts: list[str] = []
+    end = 0
+    for run in _UTF8_RUN.finditer(body):
+        parts.append(body[end : run.start()].decode(_codec(other), errors="replace"))
+        parts.append(run.group().decode("utf-8"))
+        end = run.end()
+    parts.append(body[end:].decode(_codec(other), errors="replace"))
+    return "".join(parts)
 
 
 def _label(pattern: re.Pattern[bytes], text: bytes) -> str | None:

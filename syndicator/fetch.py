@@ -34,6 +34,7 @@ MAX_REDIRECTS = 5
 ROBOTS_MAX_BYTES = 512_000
 ROBOTS_TTL = 3600.0
 ROBOTS_ERROR_TTL = 600.0
+MAX_RETRY_AFTER = 86400.0  # a longer Retry-After (or a date in year 9999) counts as one day
 _DISALLOW_ALL = ["User-agent: *", "Disallow: /"]
 
 
@@ -68,19 +69,22 @@ def build_client(*, timeout: float, user_agent: str) -> httpx.AsyncClient:
 
 
 def retry_after(value: str | None, now: datetime) -> float | None:
-    """Seconds from a Retry-After header (delta-seconds or an HTTP date); None if absent."""
+    """Seconds from a Retry-After header (delta-seconds or an HTTP date); None if absent.
+
+    At most `MAX_RETRY_AFTER`: the value sets the next poll time, which must stay a datetime.
+    """
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
-        return float(value)
+    if value.isascii() and value.isdigit():  # "²".isdigit() is true, and float("²") raises
+        return min(float(value), MAX_RETRY_AFTER)
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - now).total_seconds())
+    return min(max(0.0, (when - now).total_seconds()), MAX_RETRY_AFTER)
 
 
 class HostLimiter:
@@ -137,17 +141,28 @@ class Robots:
                 elif response.status_code >= 400:
                     parser.parse([])  # no robots.txt: everything is allowed
                 else:
-                    body = bytearray()
-                    async for chunk in response.aiter_bytes():
-                        body += chunk
-                        if len(body) > ROBOTS_MAX_BYTES:
-                            break
-                    text = bytes(body[:ROBOTS_MAX_BYTES]).decode("utf-8", errors="replace")
-                    parser.parse(text.splitlines())
+                    body = await _robots_body(response, origin)
+                    parser.parse(body.decode("utf-8", errors="replace").splitlines())
         except httpx.HTTPError:
             parser.parse(_DISALLOW_ALL)
             ttl = ROBOTS_ERROR_TTL
         return time.monotonic() + ttl, parser
+
+
+async def _robots_body(response: httpx.Response, origin: str) -> bytes:
+    """At most ROBOTS_MAX_BYTES of robots.txt (RFC 9309 lets a crawler stop there), inflated
+    here with that cap: httpx would expand a whole compressed chunk (a bomb) at once."""
+    body = bytearray()
+    try:
+        decoder = inflate.decoder(
+            response.headers.get("Content-Encoding", ""), ROBOTS_MAX_BYTES, f"{origin}/robots.txt"
+        )
+        async for chunk in response.aiter_raw():
+            body += decoder.feed(chunk)
+        body += decoder.finish()
+    except FetchError:
+        pass  # over the cap, or a coding we cannot read: the rules that came are the rules
+    return bytes(body)
 
 
 class Fetcher:
@@ -176,14 +191,18 @@ class Fetcher:
         last_modified: str | None = None,
         respect_robots: bool = True,
     ) -> Response:
-        if respect_robots and self._robots is not None and not await self._robots.allowed(url):
-            raise FetchError(f"{url}: disallowed by the site's robots.txt")
         headers = {}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
         try:
+            if respect_robots and self._robots is not None:
+                # Under the deadline too: a robots.txt that trickles must not hold the poll.
+                async with asyncio.timeout(self._deadline):
+                    allowed = await self._robots.allowed(url)
+                if not allowed:
+                    raise FetchError(f"{url}: disallowed by the site's robots.txt")
             async with self._hosts.slot(urlsplit(url).netloc), asyncio.timeout(self._deadline):
                 return await self._get(url, headers)
         except TimeoutError:

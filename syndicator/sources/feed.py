@@ -6,8 +6,12 @@ local path. The body is decoded by `syndicator.encoding` and handed over as UTF-
 matching declaration, so feedparser never guesses the charset. External entities are never
 resolved and entity declarations that reference other entities are dropped (feedparser keeps
 only single-character entities), so XXE and "billion laughs" bodies cannot leak files or eat
-memory. A feed that is slightly broken (bozo) but still yields entries is accepted; one that
-yields nothing is a `ParseError`.
+memory. feedparser also keeps declarations whose value is plain text, which lets a 200 KB
+"quadratic blowup" expand to gigabytes: every declaration but a character reference is removed
+before it sees the document. A feed that is slightly broken (bozo) but still yields entries is
+accepted; one that yields nothing is a `ParseError`. Items without a link are skipped, titles
+are plain text (feedparser may hand them over as HTML), and control characters are dropped from
+every text and HTML field: XML output (feedgen) and Telegram refuse them.
 
 Dates that are impossible or implausible (before 1990, from 2100 on, year 0, garbage) become
 None rather than an exception: `parse_date` and `plausible_date` are shared with the other
@@ -36,13 +40,19 @@ _LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 _JSON_FEED = "https://jsonfeed.org/version/"
 _TTL = re.compile(rb"<ttl>\s*(\d{1,9})\s*</ttl>", re.IGNORECASE)
 _PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2}))?$")
+_ROOT = re.compile(rb"<[A-Za-z]")
+_ENTITY_DECLARATION = re.compile(rb"<!ENTITY\s[^>]*>")
+_CHARACTER_ENTITY = re.compile(rb'<!ENTITY\s+\w+\s+"&#\w+;"\s*>')
+_SCRIPT = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"</?[A-Za-z][^>]*>|<!--.*?-->", re.DOTALL)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def parse(body: bytes, source: Source, url: str, content_type: str = "") -> list[Entry]:
     """Entries of one feed document, in document order. `url` resolves relative links."""
     if _is_json(body, content_type):
         return _parse_json_feed(body, source, url, content_type)
-    data = encoding.to_utf8_xml(body, content_type)
+    data = _without_entity_declarations(encoding.to_utf8_xml(body, content_type))
     parsed = feedparser.parse(
         io.BytesIO(data),
         response_headers={
@@ -57,7 +67,9 @@ def parse(body: bytes, source: Source, url: str, content_type: str = "") -> list
         raise ParseError(f"{url}: not a readable feed: {reason}")
     entries: list[Entry] = []
     for item in parsed.entries:
-        link = urljoin(url, str(item.get("link") or ""))
+        if not item.get("link"):
+            continue  # urljoin would make it the feed's own URL (a truncated last item)
+        link = urljoin(url, str(item["link"]))
         if not link.startswith(("http://", "https://")):
             continue
         entries.append(
@@ -65,10 +77,10 @@ def parse(body: bytes, source: Source, url: str, content_type: str = "") -> list
                 source_id=source.id,
                 guid=str(item.get("id") or link),
                 url=link,
-                title=str(item.get("title") or ""),
-                summary_html=str(item.get("summary") or ""),
-                content_html=_content(item),
-                author=str(item.get("author") or ""),
+                title=_CONTROL.sub("", _title(item)),
+                summary_html=_CONTROL.sub("", str(item.get("summary") or "")),
+                content_html=_CONTROL.sub("", _content(item)),
+                author=_CONTROL.sub("", str(item.get("author") or "")),
                 published=_struct_date(item.get("published_parsed")),
                 # Asking feedparser for a missing `updated_parsed` warns (issue 310).
                 updated=_struct_date(item.get("updated_parsed") if "updated" in item else None),
@@ -128,6 +140,26 @@ def _struct_date(value: Any) -> datetime | None:
         return None
 
 
+def _without_entity_declarations(data: bytes) -> bytes:
+    """The document with every entity declaration but `<!ENTITY name "&#NNN;">` removed
+    (references to the removed ones stay unexpanded text: feedparser's loose parser)."""
+    root = _ROOT.search(data)
+    end = root.start() if root else len(data)
+    prolog = _ENTITY_DECLARATION.sub(
+        lambda m: m.group() if _CHARACTER_ENTITY.fullmatch(m.group()) else b"", data[:end]
+    )
+    return prolog + data[end:]
+
+
+def _title(item: Any) -> str:
+    """The title as plain text. feedparser hands an HTML title (`&lt;b&gt;` in RSS, Atom
+    type="html") over as markup, and a "plain" one may still hold tags (`<script>`)."""
+    title = str(item.get("title") or "")
+    if "html" in str((item.get("title_detail") or {}).get("type", "")):
+        return html.unescape(_TAG.sub("", _SCRIPT.sub("", title)))
+    return _TAG.sub("", _SCRIPT.sub("", title)) if "<" in title else title
+
+
 def _content(item: Any) -> str:
     for content in item.get("content", []):
         if "html" in str(content.get("type", "")) or content.get("value"):
@@ -184,10 +216,10 @@ def _parse_json_feed(body: bytes, source: Source, url: str, content_type: str) -
                 source_id=source.id,
                 guid=_text(item.get("id")) or link,
                 url=link,
-                title=_text(item.get("title")),
-                summary_html=html.escape(_text(item.get("summary")), quote=False),
-                content_html=_text(item.get("content_html")) or _paragraphs(item),
-                author=_json_authors(item) or feed_author,
+                title=_CONTROL.sub("", _text(item.get("title"))),
+                summary_html=_CONTROL.sub("", html.escape(_text(item.get("summary")), quote=False)),
+                content_html=_CONTROL.sub("", _text(item.get("content_html")) or _paragraphs(item)),
+                author=_CONTROL.sub("", _json_authors(item) or feed_author),
                 published=parse_date(item.get("date_published")),
                 updated=parse_date(item.get("date_modified")),
                 image=urljoin(url, image) if image else None,

@@ -225,3 +225,17 @@ def test_demo_fills_feeds_offline() -> None:
         service.wait_for_output("[dry-run] to @sham_syria_news")
     finally:
         service.stop(signal.SIGINT)
+
+
+def test_collect_with_extraction_workers(config: Path) -> None:
+    """Page extraction in worker processes gives the same articles as in-process."""
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("[telegram]", "[collect]\nextract_workers = 2\n\n[telegram]"))
+    collected = syndicator("--config", str(config), "collect")
+    assert collected.returncode == 0, collected.stderr
+    listed = syndicator("--config", str(config), "articles", "--json", "--limit", "50")
+    rows = [json.loads(line) for line in listed.stdout.splitlines()]
+    seed = next(r for r in rows if r["title"].startswith("روسيا تتجه لمؤتمر شعوب سوريا"))
+    assert "مؤتمر شعوب سوريا" in seed["text"]  # the excerpt-only entry's page was extracted
+    assert "5704117d9b036" not in seed["text"]
+    assert len(rows) == 8
