@@ -64,6 +64,15 @@ def clean(text: str) -> str:
     return "\n\n".join(paragraphs)
 
 
+def scrub(text: str) -> str:
+    """Only remove control and bidi-override characters; markup and line breaks stay.
+
+    For HTML that is published as is (feed content): the characters make feedgen raise
+    and can reorder what a reader shows.
+    """
+    return _INVISIBLE.sub("", _CONTROL.sub("", text))
+
+
 def clean_line(text: str) -> str:
     """`clean` for a single-line value such as a title: every break becomes a space."""
     return " ".join(clean(text).split())

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 MIN_SAMPLES = 3
+MAX_RETRY_AFTER = 7 * 86400.0
 _MAX_AGE = re.compile(r"(?:^|,)\s*(?:s-)?max-age\s*=\s*\"?(\d+)", re.IGNORECASE)
 
 
@@ -59,7 +60,8 @@ def after_error(
     """Seconds until the next try after `errors` failures in a row; `jitter` is in [0, 1)."""
     exponent = min(max(errors - 1, 0), 30)
     wait: float = min(configured * 2.0**exponent, cadence.max_interval) * (0.75 + 0.5 * jitter)
-    return max(wait, retry_after or 0.0)
+    # A server's Retry-After wins when longer, within reason: a week at most.
+    return max(wait, min(retry_after or 0.0, MAX_RETRY_AFTER))
 
 
 def source_floor(headers: Mapping[str, str], ttl_minutes: int | None = None) -> float:

@@ -20,7 +20,7 @@ import readability
 import trafilatura
 from lxml import etree
 
-from syndicator.arabic import clean, clean_line, normalize
+from syndicator.arabic import clean, clean_line, normalize, scrub
 from syndicator.encoding import decode
 
 # A line that starts one of these blocks ends the article: what follows is theme furniture.
@@ -113,7 +113,7 @@ def sanitize_html(html: str, base_url: str) -> str:
         return value
 
     return nh3.clean(
-        html,
+        scrub(html),
         tags=_ALLOWED_TAGS,
         attributes=_ALLOWED_ATTRIBUTES,
         attribute_filter=absolute,

@@ -78,6 +78,16 @@ def is_shortlink(url: str) -> bool:
     return parts.path in ("", "/") and re.fullmatch(r"p=\d+", parts.query) is not None
 
 
+MAX_TITLE = 1000  # characters; a runaway "title" is cut at a word boundary
+
+
+def _capped(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    return (cut.rsplit(" ", 1)[0] if " " in cut else cut) + "…"
+
+
 def as_utc(moment: datetime | None, fallback: datetime) -> datetime:
     """Aware UTC datetime; naive values are taken as UTC, missing ones as `fallback`."""
     if moment is None:
@@ -101,7 +111,7 @@ def normalize_entry(entry: Entry, body: Body, now: datetime) -> Article:
     """
     published = min(as_utc(entry.published or entry.updated, now), as_utc(now, now))
     updated = max(as_utc(entry.updated, published), published)
-    title = arabic.clean_line(entry.title)
+    title = _capped(arabic.clean_line(entry.title), MAX_TITLE)
     text = arabic.clean(body.text)
     return Article(
         source_id=entry.source_id,

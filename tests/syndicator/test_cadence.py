@@ -74,3 +74,7 @@ def test_retry_after_wins_when_longer() -> None:
 )
 def test_source_floor(headers: dict[str, str], ttl: int | None, expected: float) -> None:
     assert source_floor(headers, ttl) == expected
+
+
+def test_absurd_retry_after_is_capped_at_a_week() -> None:
+    assert after_error(1, 600, CADENCE, 0.5, retry_after=1e12) == 7 * 86400

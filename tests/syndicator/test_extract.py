@@ -340,3 +340,8 @@ def test_windows_1256_page_is_decoded_by_our_rule() -> None:
     ).encode("cp1256", errors="xmlcharrefreplace")
     extracted = extract_page(page, "https://news.example.com/a/", "text/html")
     assert PARAGRAPHS[1][:60] in extracted.text
+
+
+def test_sanitized_html_has_no_control_or_bidi_override_characters() -> None:
+    html = "<p>خبر\x1b[31m عاجل\u202e\x00 نص\x85</p>"
+    assert sanitize_html(html, "https://news.example.com/") == "<p>خبر[31m عاجل نص</p>"

@@ -371,3 +371,10 @@ def test_identity_url_keeps_different_articles_apart(one: str, other: str) -> No
 )
 def test_is_shortlink(url: str, expected: bool) -> None:
     assert is_shortlink(url) is expected
+
+
+def test_runaway_title_is_capped_at_a_word_boundary() -> None:
+    entry = Entry(source_id="s", guid="g", url="https://x.example.com/a", title="كلمة " * 50_000)
+    article = normalize_entry(entry, Body("نص", "<p>نص</p>"), NOW)
+    assert len(article.title) <= 1000
+    assert article.title.endswith("كلمة…")
