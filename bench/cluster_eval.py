@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import os
 import random
 import statistics
 import time
@@ -27,7 +28,13 @@ from syndicator import arabic
 from syndicator.cluster import SHINGLE, Fingerprint, fingerprint, is_near_duplicate, similarity
 from syndicator.demo.site import load_articles
 
-DEV_SET = Path("/work/shared/data/arabic-summaries-dev.jsonl")
+# The shared data directory sits beside the checkout (never inside it: internal use only).
+DEV_SET = Path(
+    os.environ.get(
+        "SYNDICATOR_DEV_SET",
+        Path(__file__).resolve().parents[2] / "shared" / "data" / "arabic-summaries-dev.jsonl",
+    )
+)
 SEED = 20260101
 VARIANTS = 3  # synthetic republications per article
 SPEED_ROUNDS = 3
