@@ -14,15 +14,21 @@ cluster and the outbox rows. Reported as a throughput ratio: pipeline / floor (t
 
 from __future__ import annotations
 
+import asyncio
+import gzip
 import multiprocessing
 import os
 import platform
 import random
+import socket
 import tempfile
 import time
 from dataclasses import replace
 from multiprocessing.connection import Connection
 from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
 
 from syndicator.app import extraction_pool, utcnow
 from syndicator.demo.site import FEED_LIMIT, SampleSite, SiteArticle, load_articles
@@ -64,12 +70,64 @@ def fixture_articles(count: int) -> list[SiteArticle]:
 
 
 def _site(pipe: Connection) -> None:
-    """The sample site in its own process; publishes a batch when asked."""
-    with SampleSite(fixture_articles(ARTICLES)) as site:
-        pipe.send(site.url)
-        while (batch := pipe.recv()) is not None:
-            published = [site.publish_next() for _ in range(batch)]
-            pipe.send([p.url for p in published])
+    """The site in its own process, served as a static snapshot.
+
+    The sample site renders every page and every state of its feed once (20 articles more
+    each time); then a minimal asyncio server serves those bytes (gzip, keep-alive) on the
+    same address, the way a real news site answers from its cache. The fixture's own
+    rendering would otherwise compete for this machine's two cores with the pipeline.
+    """
+    port = _free_port()
+    feeds: list[tuple[bytes, list[str]]] = []
+    pages: dict[str, bytes] = {}
+    with SampleSite(fixture_articles(ARTICLES), port=port) as site, httpx.Client() as http:
+        for _ in range(ARTICLES // FEED_LIMIT):
+            urls = [site.publish_next().url for _ in range(FEED_LIMIT)]
+            feeds.append((gzip.compress(http.get(site.feed_url()).content), urls))
+            for url in urls:
+                pages[urlsplit(url).path] = gzip.compress(http.get(url).content)
+        base = site.url
+    current = -1
+
+    def answer(path: str) -> bytes:
+        body = feeds[current][0] if path == "/feed/" else pages.get(path)
+        if body is None:
+            return b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"
+        kind = b"application/rss+xml" if path == "/feed/" else b"text/html"
+        return (
+            b"HTTP/1.1 200 OK\r\nContent-Type: " + kind + b"; charset=UTF-8\r\n"
+            b"Content-Encoding: gzip\r\nContent-Length: " + str(len(body)).encode()
+            + b"\r\n\r\n" + body
+        )  # fmt: skip
+
+    class Handler(asyncio.Protocol):
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            assert isinstance(transport, asyncio.Transport)
+            self.transport, self.buffer = transport, b""
+
+        def data_received(self, data: bytes) -> None:
+            self.buffer += data
+            while b"\r\n\r\n" in self.buffer:
+                head, self.buffer = self.buffer.split(b"\r\n\r\n", 1)
+                self.transport.write(answer(head.split(b" ", 2)[1].decode()))
+
+    async def serve() -> None:
+        nonlocal current
+        loop = asyncio.get_running_loop()
+        server = await loop.create_server(Handler, "127.0.0.1", port)
+        pipe.send(base)
+        while await loop.run_in_executor(None, pipe.recv) is not None:
+            current += 1
+            pipe.send(feeds[current][1])
+        server.close()
+
+    asyncio.run(serve())
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 async def main() -> None:
@@ -121,7 +179,7 @@ async def _pipeline(
                 future.result()
         collector = Collector(store, fetcher, LeadSummarizer(), utcnow, workers=workers)
         for _ in range(ARTICLES // FEED_LIMIT):
-            site.send(FEED_LIMIT)
+            site.send("next")  # the site's feed now shows 20 new articles
             urls = site.recv()
             start = time.perf_counter()
             result = await collector.poll(source)

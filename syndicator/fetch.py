@@ -64,7 +64,8 @@ def build_client(*, timeout: float, user_agent: str) -> httpx.AsyncClient:
             "Accept-Language": "ar,en;q=0.5",
             "Accept-Encoding": inflate.SUPPORTED,
         },
-        limits=httpx.Limits(max_connections=100, max_keepalive_connections=50),
+        # httpcore checks every pooled connection on each request: keep the idle pool small.
+        limits=httpx.Limits(max_connections=100, max_keepalive_connections=16),
     )
 
 

@@ -18,32 +18,32 @@ import logging
 import random
 from collections.abc import Callable
 from concurrent.futures import Executor
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from syndicator import cadence, cluster, dedup
+from syndicator import cadence, dedup
+from syndicator.assemble import (
+    FULL_TEXT_MIN_CHARS,
+    NewArticle,
+    Page,
+    assemble,
+    needs_page,
+    own_text,
+)
 from syndicator.categorize import Taxonomy
 from syndicator.errors import SourceError
-from syndicator.extract import (
-    Extracted,
-    extract_page,
-    html_to_text,
-    sanitize_html,
-    strip_boilerplate,
-)
-from syndicator.fetch import Fetcher, Response
-from syndicator.model import Article, Entry, PollResult, Source, SourceState
-from syndicator.normalize import Body, content_hash, is_shortlink, normalize_entry
+from syndicator.fetch import Fetcher
+from syndicator.model import Entry, PollResult, Source, SourceState
+from syndicator.normalize import content_hash
 from syndicator.sources.read import READERS, Collected
 from syndicator.store import Store
-from syndicator.store.ingest import NewArticle
 from syndicator.store.registry import poll_failed, poll_succeeded
 from syndicator.summarize import Summarizer
 
 log = logging.getLogger(__name__)
 
-# Below this many characters of text, an entry is taken to be an excerpt and its page fetched.
-FULL_TEXT_MIN_CHARS = 400
-PAGE_CONCURRENCY = 4  # article pages fetched and extracted at once within one poll
+PAGE_CONCURRENCY = 6  # article pages fetched and extracted at once within one poll
+STORE_BATCH = 5  # new articles stored per transaction while the others are still being read
+_LATEST = datetime.max.replace(tzinfo=UTC)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -145,26 +145,35 @@ class Collector:
             await self._store.registry.categories(), self._policy.default_category
         )
         # Pages are fetched and extracted a few at a time (waiting on one site overlaps with
-        # extracting another page); then the poll's new articles are stored together, oldest
-        # first (a listing or sitemap link has no date until its page is read), so that ids
-        # grow with publication time.
+        # extracting another page). Articles are stored oldest first, so that ids grow with
+        # publication time: dated entries in small batches as they are ready (storing
+        # overlaps with extracting the next pages), undated ones (listing or sitemap links,
+        # dated only by their page) once all are read.
+        fresh = sorted(dedup.new_entries(entries, known), key=lambda e: e.published or _LATEST)
         slots = asyncio.Semaphore(PAGE_CONCURRENCY)
 
         async def prepare(entry: Entry) -> NewArticle:
             async with slots:
-                article = await self._article(source, entry, taxonomy)
-            return NewArticle(article, cluster.fingerprint(article.title, article.text))
+                return await self._article(source, entry, taxonomy)
+
+        stored: list[int] = []
+
+        async def store(batch: list[NewArticle]) -> None:
+            ids = await self._store.articles.add_many(
+                batch, self._clock(), window=self._policy.cluster_window
+            )
+            stored.extend(article_id for article_id in ids if article_id is not None)
 
         async with asyncio.TaskGroup() as group:  # one failure cancels the others
-            tasks = [group.create_task(prepare(e)) for e in dedup.new_entries(entries, known)]
-        prepared = sorted((task.result() for task in tasks), key=lambda i: i.article.published)
-        ids = await self._store.articles.add_many(
-            prepared, self._clock(), window=self._policy.cluster_window
-        )
-        stored = [article_id for article_id in ids if article_id is not None]
+            tasks = [group.create_task(prepare(entry)) for entry in fresh]
+            if all(entry.published for entry in fresh):
+                for start in range(0, len(tasks), STORE_BATCH):
+                    await store([await task for task in tasks[start : start + STORE_BATCH]])
+        if not all(entry.published for entry in fresh):
+            await store(sorted((t.result() for t in tasks), key=lambda i: i.article.published))
         revised = 0
         for entry, was in self._changed(entries, known):
-            article = await self._article(source, entry, taxonomy)
+            article = (await self._article(source, entry, taxonomy)).article
             if (article.title, article.content_hash) != (was.title, was.content_hash):
                 await self._store.articles.revise(was.id, article, self._clock())
                 revised += 1
@@ -187,7 +196,7 @@ class Collector:
             stored = known.find(entry)
             if stored is None or stored.id in ids or not entry.content_html:
                 continue
-            text = _own_text(entry)
+            text = own_text(entry)
             if (
                 len(text) >= FULL_TEXT_MIN_CHARS
                 and content_hash(entry.title, text) != stored.content_hash
@@ -196,60 +205,17 @@ class Collector:
                 ids.add(stored.id)
         return flagged
 
-    async def _article(self, source: Source, entry: Entry, taxonomy: Taxonomy) -> Article:
-        entry, body, page_names = await self._body(entry)
-        now = self._clock()
-        article = normalize_entry(entry, body, now)
-        return dataclasses.replace(
-            article,
-            categories=taxonomy.assign(
-                names=(*entry.category_names, *page_names),
-                source_categories=source.categories,
-                url=article.url,
-                title=article.title,
-                text=article.text,
-            ),
-            summary=self._summarizer.summarize(article.title, article.text),
-        )
-
-    async def _body(self, entry: Entry) -> tuple[Entry, Body, tuple[str, ...]]:
-        """The entry's own content when it is the full text, else its extracted page.
-
-        The page also fills what the entry lacks (a sitemap or listing link has no title or
-        date). If the page cannot be fetched or yields less than the entry did, the entry's
-        own text is kept: an article is never dropped because its page failed.
-        """
-        own_html = entry.content_html or entry.summary_html
-        own_text = _own_text(entry)
-        own = Body(own_text, sanitize_html(own_html, entry.url))
-        if len(own_text) >= FULL_TEXT_MIN_CHARS:
-            return entry, own, ()
-        try:
-            page = await self._fetcher.get(entry.url)
-        except SourceError as exc:
-            log.info("page of %s not fetched, keeping the entry's text: %s", entry.url, exc)
-            return entry, own, ()
-        extracted = await self._extract(page)
-        entry = dataclasses.replace(
-            entry,
-            # A shortlink (/?p=123) is known by the address it redirected to.
-            url=page.url if is_shortlink(entry.url) else entry.url,
-            title=entry.title or extracted.title,
-            published=entry.published or extracted.published,
-        )
-        if len(extracted.text) <= len(own_text):
-            return entry, own, extracted.categories
-        body = Body(extracted.text, extracted.html, extracted.image, extracted.author)
-        return entry, body, extracted.categories
-
-    async def _extract(self, page: Response) -> Extracted:
+    async def _article(self, source: Source, entry: Entry, taxonomy: Taxonomy) -> NewArticle:
+        """Fetch the entry's page when it is needed, then assemble the article (pure CPU
+        work: in a worker process when the service has an extraction pool)."""
+        page = None
+        if needs_page(entry):
+            try:
+                response = await self._fetcher.get(entry.url)
+                page = Page(response.body, response.url, response.content_type)
+            except SourceError as exc:
+                log.info("page of %s not fetched, keeping the entry's text: %s", entry.url, exc)
+        args = (entry, page, source.categories, taxonomy, self._summarizer, self._clock())
         if self._workers is None:
-            return extract_page(page.body, page.url, page.content_type)
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(
-            self._workers, extract_page, page.body, page.url, page.content_type
-        )
-
-
-def _own_text(entry: Entry) -> str:
-    return strip_boilerplate(html_to_text(entry.content_html or entry.summary_html))
+            return assemble(*args)
+        return await asyncio.get_running_loop().run_in_executor(self._workers, assemble, *args)

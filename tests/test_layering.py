@@ -23,6 +23,7 @@ PURE = [
     "syndicator.normalize",
     "syndicator.dedup",
     "syndicator.categorize",
+    "syndicator.assemble",
     "syndicator.cluster",
     "syndicator.cadence",
     "syndicator.inflate",

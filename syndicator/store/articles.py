@@ -17,10 +17,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from syndicator import cluster
+from syndicator.assemble import NewArticle
 from syndicator.dedup import Known, Stored
 from syndicator.model import Article
 from syndicator.store import tables as t
-from syndicator.store.ingest import NewArticle, insert_batch
+from syndicator.store.ingest import insert_batch
 
 
 class Articles:

@@ -17,23 +17,17 @@ of ingestion. Ordering rules that make concurrent polls safe:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from syndicator import cluster
-from syndicator.model import Article, DeliveryState
+from syndicator.assemble import NewArticle
+from syndicator.model import DeliveryState
 from syndicator.normalize import identity_url
 from syndicator.store import tables as t
 from syndicator.store.clusters import find_clusters, lock_bands
-
-
-@dataclass(frozen=True)
-class NewArticle:
-    article: Article
-    fingerprint: cluster.Fingerprint | None = None
 
 
 async def insert_batch(
