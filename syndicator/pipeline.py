@@ -41,8 +41,8 @@ from syndicator.summarize import Summarizer
 
 log = logging.getLogger(__name__)
 
-PAGE_CONCURRENCY = 6  # article pages fetched and extracted at once within one poll
-STORE_BATCH = 5  # new articles stored per transaction while the others are still being read
+PAGE_CONCURRENCY = 8  # article pages fetched and extracted at once within one poll
+STORE_BATCH = 10  # new articles stored per transaction while the others are still being read
 _LATEST = datetime.max.replace(tzinfo=UTC)
 
 
