@@ -13,6 +13,7 @@ Every kind returns a `Collected`, so the pipeline does not care which kind it po
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -52,19 +53,28 @@ def _unchanged(response: Response) -> Collected:
     )
 
 
-async def read_feed(source: Source, state: SourceState, fetcher: Fetcher) -> Collected:
-    response = await fetcher.get(
+async def _conditional(source: Source, state: SourceState, fetcher: Fetcher) -> Response:
+    """The source's URL, with the validators of the last poll."""
+    return await fetcher.get(
         source.url, etag=state.etag, last_modified=state.last_modified, respect_robots=source.robots
     )
-    if response.not_modified:
-        return _unchanged(response)
-    entries = feed.parse(response.body, source, response.url, response.content_type)
+
+
+def _collected(response: Response, entries: list[Entry], ttl: int | None = None) -> Collected:
     return Collected(
         entries,
         response.etag,
         response.last_modified,
-        floor=source_floor(response.headers, feed.ttl(response.body)),
+        floor=source_floor(response.headers, ttl),
     )
+
+
+async def read_feed(source: Source, state: SourceState, fetcher: Fetcher) -> Collected:
+    response = await _conditional(source, state, fetcher)
+    if response.not_modified:
+        return _unchanged(response)
+    entries = feed.parse(response.body, source, response.url, response.content_type)
+    return _collected(response, entries, feed.ttl(response.body))
 
 
 async def read_wordpress(source: Source, state: SourceState, fetcher: Fetcher) -> Collected:
@@ -93,15 +103,11 @@ async def read_wordpress(source: Source, state: SourceState, fetcher: Fetcher) -
     newest = max((s for s in stamps if s is not None), default=None)
     cursor = newest.isoformat() if newest else state.cursor
     assert first is not None
-    return Collected(
-        entries, first.etag, first.last_modified, cursor=cursor, floor=source_floor(first.headers)
-    )
+    return dataclasses.replace(_collected(first, entries), cursor=cursor)
 
 
 async def read_sitemap(source: Source, state: SourceState, fetcher: Fetcher) -> Collected:
-    response = await fetcher.get(
-        source.url, etag=state.etag, last_modified=state.last_modified, respect_robots=source.robots
-    )
+    response = await _conditional(source, state, fetcher)
     if response.not_modified:
         return _unchanged(response)
     found = sitemap.parse_sitemap(response.body, source, response.url, response.content_type)
@@ -109,20 +115,15 @@ async def read_sitemap(source: Source, state: SourceState, fetcher: Fetcher) -> 
     for child in found.children[:MAX_CHILD_SITEMAPS]:
         page = await fetcher.get(child, respect_robots=source.robots)
         entries += sitemap.parse_sitemap(page.body, source, page.url, page.content_type).entries
-    return Collected(
-        entries, response.etag, response.last_modified, floor=source_floor(response.headers)
-    )
+    return _collected(response, entries)
 
 
 async def read_html(source: Source, state: SourceState, fetcher: Fetcher) -> Collected:
-    response = await fetcher.get(
-        source.url, etag=state.etag, last_modified=state.last_modified, respect_robots=source.robots
-    )
+    response = await _conditional(source, state, fetcher)
     if response.not_modified:
         return _unchanged(response)
-    entries = html.parse_listing(response.body, source, response.url, response.content_type)
-    return Collected(
-        entries, response.etag, response.last_modified, floor=source_floor(response.headers)
+    return _collected(
+        response, html.parse_listing(response.body, source, response.url, response.content_type)
     )
 
 
