@@ -17,7 +17,7 @@ from syndicator import cluster
 from syndicator.categorize import Taxonomy
 from syndicator.extract import extract_page, html_to_text, sanitize_html, strip_boilerplate
 from syndicator.model import Article, Entry
-from syndicator.normalize import Body, is_shortlink, normalize_entry
+from syndicator.normalize import Body, content_hash, is_shortlink, normalize_entry
 from syndicator.summarize import Summarizer
 
 # Below this many characters of text, an entry is taken to be an excerpt and its page fetched.
@@ -39,11 +39,18 @@ class NewArticle:
 
     article: Article
     fingerprint: cluster.Fingerprint | None = None
+    source_hash: str | None = None  # `entry_hash` of the entry it was made from
 
 
 def own_text(entry: Entry) -> str:
     """The text the entry itself carries (content, else summary), without theme leftovers."""
     return strip_boilerplate(html_to_text(entry.content_html or entry.summary_html))
+
+
+def entry_hash(entry: Entry) -> str:
+    """What the source said about an article (title and own text), hashed: when it changes,
+    the source has corrected the article, even if its feed carries only an excerpt."""
+    return content_hash(entry.title, own_text(entry))
 
 
 def needs_page(entry: Entry) -> bool:
@@ -64,6 +71,7 @@ def assemble(
     date). If the page yields less text than the entry did, the entry's own text is kept:
     an article is never dropped because its page failed.
     """
+    source_hash = entry_hash(entry)
     text = own_text(entry)
     body = Body(text, sanitize_html(entry.content_html or entry.summary_html, entry.url))
     page_names: tuple[str, ...] = ()
@@ -91,4 +99,4 @@ def assemble(
         ),
         summary=summarizer.summarize(article.title, article.text),
     )
-    return NewArticle(article, cluster.fingerprint(article.title, article.text))
+    return NewArticle(article, cluster.fingerprint(article.title, article.text), source_hash)

@@ -28,6 +28,7 @@ class Stored:
     title: str
     updated: datetime
     content_hash: str
+    source_hash: str | None = None  # what the source said last time (assemble.entry_hash)
 
 
 @dataclass(frozen=True)

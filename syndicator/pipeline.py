@@ -21,19 +21,11 @@ from concurrent.futures import Executor
 from datetime import UTC, datetime, timedelta
 
 from syndicator import cadence, dedup
-from syndicator.assemble import (
-    FULL_TEXT_MIN_CHARS,
-    NewArticle,
-    Page,
-    assemble,
-    needs_page,
-    own_text,
-)
+from syndicator.assemble import NewArticle, Page, assemble, entry_hash, needs_page
 from syndicator.categorize import Taxonomy
 from syndicator.errors import SourceError
 from syndicator.fetch import Fetcher
 from syndicator.model import Entry, PollResult, Source, SourceState
-from syndicator.normalize import content_hash
 from syndicator.sources.read import READERS, Collected
 from syndicator.store import Store
 from syndicator.store.registry import poll_failed, poll_succeeded
@@ -173,10 +165,13 @@ class Collector:
             await store(sorted((t.result() for t in tasks), key=lambda i: i.article.published))
         revised = 0
         for entry, was in self._changed(entries, known):
-            article = (await self._article(source, entry, taxonomy)).article
+            made = await self._article(source, entry, taxonomy)
+            article = made.article
             if (article.title, article.content_hash) != (was.title, was.content_hash):
-                await self._store.articles.revise(was.id, article, self._clock())
+                await self._store.articles.revise(was.id, article, self._clock(), made.source_hash)
                 revised += 1
+            else:
+                await self._store.articles.remember_source(was.id, made.source_hash)
         return PollResult(
             source.id,
             fetched=len(entries),
@@ -189,18 +184,15 @@ class Collector:
     def _changed(
         self, entries: list[Entry], known: dedup.Known
     ) -> list[tuple[Entry, dedup.Stored]]:
-        """Known entries that changed: the source says so, or its full text hashes differently."""
+        """Known entries that changed: the source says so (update time, title), or what it
+        says about the article (title and own text, even an excerpt) hashes differently."""
         flagged = dedup.maybe_changed(entries, known)
         ids = {stored.id for _, stored in flagged}
         for entry in entries:
             stored = known.find(entry)
-            if stored is None or stored.id in ids or not entry.content_html:
+            if stored is None or stored.id in ids or stored.source_hash is None:
                 continue
-            text = own_text(entry)
-            if (
-                len(text) >= FULL_TEXT_MIN_CHARS
-                and content_hash(entry.title, text) != stored.content_hash
-            ):
+            if entry_hash(entry) != stored.source_hash:
                 flagged.append((entry, stored))
                 ids.add(stored.id)
         return flagged

@@ -32,7 +32,7 @@ class Articles:
         """Stored articles with these GUIDs (of this source) or identity URLs."""
         columns = (
             t.articles.c.id, t.articles.c.guid, t.articles.c.url_key, t.articles.c.title,
-            t.articles.c.updated_at, t.articles.c.content_hash,
+            t.articles.c.updated_at, t.articles.c.content_hash, t.articles.c.source_hash,
         )  # fmt: skip
         async with self._engine.connect() as conn:
             by_guid = await conn.execute(
@@ -82,7 +82,18 @@ class Articles:
                 return [None]
         return [(await self.add_many([item], now, window=window))[0] for item in items]
 
-    async def revise(self, article_id: int, article: Article, now: datetime) -> int:
+    async def remember_source(self, article_id: int, source_hash: str | None) -> None:
+        """The source changed its wording but not the article: remember, do not revise."""
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                update(t.articles)
+                .where(t.articles.c.id == article_id)
+                .values(source_hash=source_hash)
+            )
+
+    async def revise(
+        self, article_id: int, article: Article, now: datetime, source_hash: str | None = None
+    ) -> int:
         """Replace a stored article's content with a correction; returns the new revision.
 
         The previous title, summary and text are kept in `article_revisions`. The id, URL,
@@ -116,6 +127,7 @@ class Articles:
                     image=article.image or old.image,
                     updated_at=max(article.updated, old.updated_at),
                     content_hash=article.content_hash,
+                    source_hash=source_hash or old.source_hash,
                     revision=revision,
                 )
             )
@@ -200,7 +212,13 @@ def _in_category(category: str) -> Select[tuple[int]]:
 
 
 def _stored(row: Any) -> Stored:
-    return Stored(id=row.id, title=row.title, updated=row.updated_at, content_hash=row.content_hash)
+    return Stored(
+        id=row.id,
+        title=row.title,
+        updated=row.updated_at,
+        content_hash=row.content_hash,
+        source_hash=row.source_hash,
+    )
 
 
 async def _with_categories(

@@ -92,6 +92,7 @@ async def _insert_articles(
             "fetched_at": now,
             "content_hash": a.content_hash,
             "fingerprint": cluster.to_columns(item.fingerprint) if item.fingerprint else None,
+            "source_hash": item.source_hash,
         }
         for item in items
         for a in (item.article,)

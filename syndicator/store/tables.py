@@ -123,6 +123,7 @@ articles = Table(
     Column("cluster_id", Id),
     Column("fingerprint", JSON),
     Column("revision", Integer, nullable=False, default=0, server_default=text("0")),
+    Column("source_hash", String(64)),  # assemble.entry_hash: detects corrections
     UniqueConstraint("source_id", "guid"),
     UniqueConstraint("url_key"),
     Index(None, "published_at", "id"),

@@ -273,6 +273,41 @@ async def test_correction_is_a_revision_not_a_new_article(
     assert await store.articles.count() == len(before)
 
 
+async def test_text_correction_seen_through_an_excerpt_only_feed(
+    store: Store, http: httpx.AsyncClient, clock: FakeClock, make_site: Callable[..., SampleSite]
+) -> None:
+    """The seed article's feed item is only an excerpt and RSS has no update time: a new
+    first paragraph changes the excerpt, which is enough to re-read the page."""
+    site = make_site()
+    source = Source("sham", site.name, site.feed_url())
+    await store.registry.apply(TAXONOMY, [source], CHANNELS)
+    poller = collector(store, http, clock)
+    await poll(poller, source)
+    (item,) = [i for i in site.published if i.article.post_id == 1001]
+    was = {a.url: a for a in await everything(store)}[item.url]
+    assert was.id is not None
+    owed = await deliveries(store)
+
+    clock.advance(900)
+    first = "أعلن الكرملين اليوم أن موسكو تتجه إلى عقد مؤتمر شعوب سوريا قبل نهاية العام الجاري."
+    site.revise(1001, paragraphs=(first, *item.article.paragraphs[1:]))
+    clock.advance(60)
+    result = await poll(poller, source)
+    assert (result.new, result.revised) == (0, 1)
+    now = await store.articles.get(was.id)
+    assert now is not None
+    assert (now.revision, now.title) == (1, was.title)
+    assert now.text.startswith(first)
+    assert await deliveries(store) == owed
+
+    # Polled again with nothing changed: no page fetch, no revision.
+    fetched = len(site.requests)
+    clock.advance(900)
+    again = await poll(poller, source)
+    assert again.revised == 0
+    assert [p for _, p in site.requests[fetched:] if p != "/feed/"] == []
+
+
 # -- categories --------------------------------------------------------------------------------
 
 SYRIA_ALIAS = Category("syria", "سوريا", ("الشان السوري",))  # no hamza: «الشأن السوري»

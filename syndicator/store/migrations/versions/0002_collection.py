@@ -38,6 +38,7 @@ def upgrade() -> None:
     op.add_column(
         "articles", sa.Column("revision", sa.Integer(), nullable=False, server_default=sa.text("0"))
     )
+    op.add_column("articles", sa.Column("source_hash", sa.String(64)))
     op.create_index("ix_articles_cluster_id", "articles", ["cluster_id"])
     op.execute("UPDATE articles SET cluster_id = id")
     # Identity of a link moves from `url` to `url_key` (www, AMP, trailing slash folded);
@@ -92,7 +93,7 @@ def downgrade() -> None:
     with op.batch_alter_table("articles") as batch:
         batch.drop_constraint("uq_articles_url_key", type_="unique")
         batch.create_unique_constraint("uq_articles_url", ["url"])
-        for column in ("url_key", "revision", "fingerprint", "cluster_id"):
+        for column in ("url_key", "source_hash", "revision", "fingerprint", "cluster_id"):
             batch.drop_column(column)
     with op.batch_alter_table("source_state") as batch:
         batch.drop_column("cursor")
