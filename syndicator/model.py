@@ -121,6 +121,7 @@ class PollResult:
     new: int = 0
     duplicates: int = 0
     revised: int = 0
+    deferred: int = 0  # new entries left for the next poll (their page failed for now)
     not_modified: bool = False
     error: str | None = None
     article_ids: tuple[int, ...] = field(default=())

@@ -16,14 +16,14 @@ import asyncio
 import dataclasses
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from datetime import UTC, datetime, timedelta
 
 from syndicator import cadence, dedup
-from syndicator.assemble import NewArticle, Page, assemble, entry_hash, needs_page
+from syndicator.assemble import NewArticle, Page, assemble, entry_hash, needs_page, own_text
 from syndicator.categorize import Taxonomy
-from syndicator.errors import SourceError
+from syndicator.errors import FetchError, SourceError
 from syndicator.fetch import Fetcher
 from syndicator.model import Entry, PollResult, Source, SourceState
 from syndicator.sources.read import READERS, Collected
@@ -34,6 +34,7 @@ from syndicator.summarize import Summarizer
 log = logging.getLogger(__name__)
 
 PAGE_CONCURRENCY = 8  # article pages fetched and extracted at once within one poll
+GONE = frozenset({404, 410})  # a page answering these is not coming back
 STORE_BATCH = 10  # new articles stored per transaction while the others are still being read
 _LATEST = datetime.max.replace(tzinfo=UTC)
 
@@ -87,6 +88,12 @@ class Collector:
         except Exception as exc:  # a parser or extractor bug must not stop the service
             log.exception("source %s: unexpected error", source.id)
             return await self._failed(source, state, now, f"internal error: {exc!r}", None)
+        if result.deferred:
+            # Entries were left for later: the next poll must see this document again, so
+            # the validators (and cursor) of this one are not kept.
+            collected = dataclasses.replace(
+                collected, etag=state.etag, last_modified=state.last_modified, cursor=state.cursor
+            )
         wait = await self._next_wait(source, state, collected)
         await self._store.registry.record_poll(
             poll_succeeded(
@@ -144,13 +151,18 @@ class Collector:
         fresh = sorted(dedup.new_entries(entries, known), key=lambda e: e.published or _LATEST)
         slots = asyncio.Semaphore(PAGE_CONCURRENCY)
 
-        async def prepare(entry: Entry) -> NewArticle:
+        async def prepare(entry: Entry) -> NewArticle | None:
             async with slots:
                 return await self._article(source, entry, taxonomy)
 
         stored: list[int] = []
 
-        async def store(batch: list[NewArticle]) -> None:
+        deferred = 0
+
+        async def store(ready: Sequence[NewArticle | None]) -> None:
+            nonlocal deferred
+            batch = [item for item in ready if item is not None]
+            deferred += len(ready) - len(batch)
             ids = await self._store.articles.add_many(
                 batch, self._clock(), window=self._policy.cluster_window
             )
@@ -162,10 +174,15 @@ class Collector:
                 for start in range(0, len(tasks), STORE_BATCH):
                     await store([await task for task in tasks[start : start + STORE_BATCH]])
         if not all(entry.published for entry in fresh):
-            await store(sorted((t.result() for t in tasks), key=lambda i: i.article.published))
+            ready = [item for t in tasks if (item := t.result()) is not None]
+            deferred = len(tasks) - len(ready)
+            ready.sort(key=lambda item: item.article.published)
+            await store(ready)
         revised = 0
         for entry, was in self._changed(entries, known):
             made = await self._article(source, entry, taxonomy)
+            if made is None:
+                continue  # its page failed for now: looked at again next poll
             article = made.article
             if (article.title, article.content_hash) != (was.title, was.content_hash):
                 await self._store.articles.revise(was.id, article, self._clock(), made.source_hash)
@@ -176,8 +193,9 @@ class Collector:
             source.id,
             fetched=len(entries),
             new=len(stored),
-            duplicates=len(entries) - len(stored),
+            duplicates=len(entries) - len(stored) - deferred,
             revised=revised,
+            deferred=deferred,
             article_ids=tuple(stored),
         )
 
@@ -197,14 +215,24 @@ class Collector:
                 ids.add(stored.id)
         return flagged
 
-    async def _article(self, source: Source, entry: Entry, taxonomy: Taxonomy) -> NewArticle:
+    async def _article(self, source: Source, entry: Entry, taxonomy: Taxonomy) -> NewArticle | None:
         """Fetch the entry's page when it is needed, then assemble the article (pure CPU
-        work: in a worker process when the service has an extraction pool)."""
+        work: in a worker process when the service has an extraction pool).
+
+        None: the page failed for now and the entry has no text of its own; it is left for
+        the next poll rather than stored empty for good. A page that is gone (404, 410) is
+        final: the article is stored with what the entry says.
+        """
         page = None
         if needs_page(entry):
             try:
                 response = await self._fetcher.get(entry.url)
                 page = Page(response.body, response.url, response.content_type)
+            except FetchError as exc:
+                if exc.status not in GONE and not own_text(entry):
+                    log.info("page of %s not fetched, retried next poll: %s", entry.url, exc)
+                    return None
+                log.info("page of %s not fetched, keeping the entry's text: %s", entry.url, exc)
             except SourceError as exc:
                 log.info("page of %s not fetched, keeping the entry's text: %s", entry.url, exc)
         args = (entry, page, source.categories, taxonomy, self._summarizer, self._clock())

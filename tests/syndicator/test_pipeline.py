@@ -173,3 +173,37 @@ async def test_unreachable_source_is_an_error_not_a_crash(
     result = await collector(store, http, clock).poll(source)
     assert result.error is not None
     assert "ConnectError" in result.error
+
+
+async def test_link_whose_page_fails_for_now_is_left_for_the_next_poll(
+    store: Store, http: httpx.AsyncClient, clock: FakeClock
+) -> None:
+    """A sitemap link carries no text: if its page answers 503, the article is not stored
+    empty for good but collected on the next poll; a page that is gone (404) is final."""
+    with SampleSite(clock=clock, news_sitemap=True, feeds=False) as site:
+        source = Source("sham", "أخبار الشام اليوم", f"{site.url}/sitemap.xml", kind="sitemap")
+        await configure(store, source)
+        seed = next(p for p in site.published if p.article.post_id == 1001)
+        other = next(p for p in site.published if p.article.post_id == 1002)
+        path = seed.url.removeprefix(site.url)
+        site.fail_next(path, 503, count=1)  # down for this poll only
+        site.fail_next(other.url.removeprefix(site.url), 404, count=10)
+        first = await collector(store, http, clock).poll(source)
+        assert first.error is None
+        assert first.deferred == 1
+        stored = {a.url: a for a in await store.articles.recent(None, 50, one_per_story=False)}
+        assert seed.url not in stored  # retried later, not stored without its text
+        assert other.url in stored  # gone: stored with what the sitemap says (title, date)
+        assert stored[other.url].title == other.article.title
+
+        clock.advance(3600)  # the page is back
+        asked = len(site.request_log)
+        await collector(store, http, clock).poll(source)
+        sitemap = next(r for r in site.request_log[asked:] if r.path == "/sitemap.xml")
+        assert "if-none-match" not in sitemap.headers  # the whole document is read again
+        seed_article = next(
+            a
+            for a in await store.articles.recent(None, 50, one_per_story=False)
+            if a.url == seed.url
+        )
+        assert "مؤتمر شعوب سوريا" in seed_article.text
