@@ -117,10 +117,15 @@ class Robots:
     def __init__(self, client: httpx.AsyncClient, user_agent: str) -> None:
         self._client = client
         self._agent = user_agent
-        self._cache: dict[str, tuple[float, RobotFileParser]] = {}
+        # origin -> (expires, rules, why everything is disallowed when robots.txt failed)
+        self._cache: dict[str, tuple[float, RobotFileParser, str | None]] = {}
         self._locks: dict[str, asyncio.Lock] = {}
 
     async def allowed(self, url: str) -> bool:
+        return await self.refusal(url) is None
+
+    async def refusal(self, url: str) -> str | None:
+        """Why `url` may not be fetched now, or None when it may."""
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
         async with self._locks.setdefault(origin, asyncio.Lock()):
@@ -128,26 +133,30 @@ class Robots:
             if cached is None or cached[0] < time.monotonic():
                 cached = await self._load(origin)
                 self._cache[origin] = cached
-        return cached[1].can_fetch(self._agent, url)
+        _, parser, unreachable = cached
+        if parser.can_fetch(self._agent, url):
+            return None
+        return unreachable or "disallowed by the site's robots.txt"
 
-    async def _load(self, origin: str) -> tuple[float, RobotFileParser]:
+    async def _load(self, origin: str) -> tuple[float, RobotFileParser, str | None]:
         parser = RobotFileParser()
-        ttl = ROBOTS_TTL
         try:
             async with self._client.stream("GET", f"{origin}/robots.txt") as response:
                 if response.status_code >= 500:
                     # RFC 9309: an unreachable robots.txt means "disallow everything" for now.
                     parser.parse(_DISALLOW_ALL)
-                    ttl = ROBOTS_ERROR_TTL
-                elif response.status_code >= 400:
+                    why = f"robots.txt answered HTTP {response.status_code}; waiting for it"
+                    return time.monotonic() + ROBOTS_ERROR_TTL, parser, why
+                if response.status_code >= 400:
                     parser.parse([])  # no robots.txt: everything is allowed
                 else:
                     body = await _robots_body(response, origin)
                     parser.parse(body.decode("utf-8", errors="replace").splitlines())
-        except httpx.HTTPError:
+        except httpx.HTTPError as exc:
             parser.parse(_DISALLOW_ALL)
-            ttl = ROBOTS_ERROR_TTL
-        return time.monotonic() + ttl, parser
+            why = f"site unreachable (robots.txt: {type(exc).__name__}: {exc})"
+            return time.monotonic() + ROBOTS_ERROR_TTL, parser, why
+        return time.monotonic() + ROBOTS_TTL, parser, None
 
 
 async def _robots_body(response: httpx.Response, origin: str) -> bytes:
@@ -201,9 +210,9 @@ class Fetcher:
             if respect_robots and self._robots is not None:
                 # Under the deadline too: a robots.txt that trickles must not hold the poll.
                 async with asyncio.timeout(self._deadline):
-                    allowed = await self._robots.allowed(url)
-                if not allowed:
-                    raise FetchError(f"{url}: disallowed by the site's robots.txt")
+                    refusal = await self._robots.refusal(url)
+                if refusal is not None:
+                    raise FetchError(f"{url}: {refusal}")
             async with self._hosts.slot(urlsplit(url).netloc), asyncio.timeout(self._deadline):
                 return await self._get(url, headers)
         except TimeoutError:

@@ -458,3 +458,13 @@ async def test_a_body_exactly_at_the_limit_passes_and_one_byte_more_does_not(
         assert len((await fetcher(client, max_bytes=size).get(site.feed_url())).body) == size
         with pytest.raises(FetchError, match=f"over {size - 1} bytes"):
             await fetcher(client, max_bytes=size - 1).get(site.feed_url())
+
+
+async def test_unreachable_site_is_not_reported_as_a_robots_refusal() -> None:
+    """With robots.txt honoured, a site that does not answer at all must say so, not
+    "disallowed by robots.txt" (which would send an operator looking in the wrong place)."""
+    async with httpx.AsyncClient() as client:
+        fetcher = Fetcher(client, max_bytes=1000, deadline=5, robots=Robots(client, "test-agent"))
+        with pytest.raises(FetchError, match=r"site unreachable \(robots.txt: ConnectError") as err:
+            await fetcher.get("http://127.0.0.1:9/feed/")
+    assert "disallowed" not in str(err.value)
