@@ -1,4 +1,5 @@
-"""Shared fixtures: a fresh database per test on SQLite and, when available, PostgreSQL.
+"""Shared fixtures: a settable clock, the collector's HTTP client, sample sites started on
+demand, and a fresh database per test on SQLite and, when available, PostgreSQL.
 
 PostgreSQL tests need `SYNDICATOR_TEST_DATABASE_URL` (CI sets it for the local server);
 each test gets its own throw-away database created on that server. Without the variable
@@ -9,16 +10,21 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from syndicator.fetch import build_client
 from syndicator.store import Store, migrate
 from syndicator.store.engine import create_engine
+from tests.fakes.clock import FakeClock
+from tests.fakes.news_site import SampleSite
 
 PG_ENV = "SYNDICATOR_TEST_DATABASE_URL"
 
@@ -39,6 +45,30 @@ def _postgres_database() -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    async with build_client(timeout=5.0, user_agent="syndicator-tests") as client:
+        yield client
+
+
+@pytest.fixture
+def make_site(clock: FakeClock) -> Iterator[Callable[..., SampleSite]]:
+    sites: list[SampleSite] = []
+
+    def make(*args: Any, **options: Any) -> SampleSite:
+        sites.append(SampleSite(*args, clock=clock, **options).start())
+        return sites[-1]
+
+    yield make
+    for site in sites:
+        site.stop()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -39,11 +39,6 @@ def telegram() -> Iterator[FakeBotAPI]:
         yield fake
 
 
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
 def article(title: str = "روسيا تتجه لمؤتمر شعوب سوريا") -> Article:
     return Article(
         source_id="sham",

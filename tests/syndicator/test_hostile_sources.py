@@ -33,7 +33,7 @@ import httpx
 import pytest
 
 from feeds.render import FeedDoc, render_atom, render_rss
-from syndicator.fetch import Fetcher, build_client
+from syndicator.fetch import Fetcher
 from syndicator.model import Article, Category, Source, SourceState
 from syndicator.pipeline import Collector
 from syndicator.sources import feed
@@ -141,11 +141,6 @@ async def any_store(database_url: str) -> AsyncIterator[Store]:
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
 def site(clock: FakeClock) -> Iterator[SampleSite]:
     with SampleSite(clock=clock) as running:
         yield running
@@ -156,12 +151,6 @@ def hostile() -> Iterator[HostileServer]:
     gzip_bomb()  # built (and cached) before any memory is measured
     with HostileServer() as server:
         yield server
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with build_client(timeout=5.0, user_agent="syndicator-tests") as client:
-        yield client
 
 
 def collector(store: Store, http: httpx.AsyncClient, clock: FakeClock) -> Collector:

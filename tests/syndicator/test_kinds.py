@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import re
 import threading
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -27,7 +27,7 @@ import pytest
 
 from syndicator import arabic
 from syndicator.demo.content import content_html, excerpt
-from syndicator.fetch import Fetcher, build_client
+from syndicator.fetch import Fetcher
 from syndicator.model import Article, Category, PollResult, Source
 from syndicator.pipeline import Collector
 from syndicator.store import Store, migrate
@@ -81,11 +81,6 @@ ARTICLE_LINK = r"/\d{4}/\d{2}/\d{2}/[\w-]+/$"
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
 async def db(sqlite_url: str) -> AsyncIterator[Store]:
     migrate.upgrade(sqlite_url)
     engine = create_engine(sqlite_url)
@@ -93,25 +88,6 @@ async def db(sqlite_url: str) -> AsyncIterator[Store]:
         yield Store.on(engine)
     finally:
         await engine.dispose()
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with build_client(timeout=5.0, user_agent="syndicator-tests") as client:
-        yield client
-
-
-@pytest.fixture
-def make_site(clock: FakeClock) -> Iterator[Callable[..., SampleSite]]:
-    sites: list[SampleSite] = []
-
-    def make(*args: Any, **options: Any) -> SampleSite:
-        sites.append(SampleSite(*args, clock=clock, **options).start())
-        return sites[-1]
-
-    yield make
-    for site in sites:
-        site.stop()
 
 
 @dataclass

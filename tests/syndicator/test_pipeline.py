@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 
 import httpx
 import pytest
 from sqlalchemy import select
 
-from syndicator.fetch import Fetcher, build_client
+from syndicator.fetch import Fetcher
 from syndicator.model import Category, Channel, Source
 from syndicator.pipeline import Collector
 from syndicator.store import Store, tables
@@ -29,20 +29,9 @@ CHANNELS = (Channel("syria-news", "-1001", ("syria",)), Channel("business", "-10
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
 def site(clock: FakeClock) -> Iterator[SampleSite]:
     with SampleSite(clock=clock) as running:
         yield running
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with build_client(timeout=5.0, user_agent="syndicator-tests") as client:
-        yield client
 
 
 def collector(

@@ -12,9 +12,8 @@ rules and the default category.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
-from typing import Any
 
 import feedparser
 import httpx
@@ -22,7 +21,7 @@ import pytest
 from sqlalchemy import select
 
 from feeds.server import FeedServer, Site
-from syndicator.fetch import Fetcher, build_client
+from syndicator.fetch import Fetcher
 from syndicator.model import Article, Category, Channel, PollResult, Source
 from syndicator.pipeline import Collector, Policy
 from syndicator.store import Store, tables
@@ -50,30 +49,6 @@ CHANNELS = (
     Channel("everything", "-1003", ("syria", "economy", "world", "sports", "culture")),
 )
 FEEDS_BASE = "http://feeds.test"
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with build_client(timeout=5.0, user_agent="syndicator-tests") as client:
-        yield client
-
-
-@pytest.fixture
-def make_site(clock: FakeClock) -> Iterator[Callable[..., SampleSite]]:
-    sites: list[SampleSite] = []
-
-    def make(*args: Any, **options: Any) -> SampleSite:
-        sites.append(SampleSite(*args, clock=clock, **options).start())
-        return sites[-1]
-
-    yield make
-    for site in sites:
-        site.stop()
 
 
 @pytest.fixture
