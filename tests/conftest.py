@@ -21,9 +21,9 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from syndicator.fetch import build_client
-from syndicator.store import Store, migrate
-from syndicator.store.engine import create_engine
+from syndicator.store import Store
 from tests.fakes.clock import FakeClock
+from tests.fakes.database import open_store
 from tests.fakes.news_site import SampleSite
 
 PG_ENV = "SYNDICATOR_TEST_DATABASE_URL"
@@ -88,9 +88,12 @@ def sqlite_url(tmp_path: Path) -> str:
 @pytest.fixture
 async def store(database_url: str) -> AsyncIterator[Store]:
     """A migrated store on each backend."""
-    migrate.upgrade(database_url)
-    engine = create_engine(database_url)
-    try:
-        yield Store.on(engine)
-    finally:
-        await engine.dispose()
+    async with open_store(database_url) as opened:
+        yield opened
+
+
+@pytest.fixture
+async def sqlite_store(sqlite_url: str) -> AsyncIterator[Store]:
+    """A migrated store on SQLite only, for tests about something other than the backend."""
+    async with open_store(sqlite_url) as opened:
+        yield opened

@@ -16,8 +16,7 @@ from bot.format import Message
 from bot.limits import Pacer
 from bot.telegram import DryRunSender, Sender, TelegramSender, build_bot
 from syndicator.model import Article, Category, Channel, Source
-from syndicator.store import Store, migrate, tables
-from syndicator.store.engine import create_engine
+from syndicator.store import Store, tables
 from tests.fakes.bot_api import DEFAULT_TOKEN, FakeBotAPI
 from tests.fakes.clock import NOW, FakeClock
 
@@ -25,11 +24,8 @@ CHAT = -1001000000001
 
 
 @pytest.fixture
-async def store(sqlite_url: str) -> AsyncIterator[Store]:
-    migrate.upgrade(sqlite_url)
-    engine = create_engine(sqlite_url)
-    yield Store.on(engine)
-    await engine.dispose()
+def store(sqlite_store: Store) -> Store:
+    return sqlite_store
 
 
 @pytest.fixture

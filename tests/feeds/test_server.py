@@ -12,8 +12,7 @@ import pytest
 
 from feeds.server import FeedServer, Site
 from syndicator.model import Article, Category, Source
-from syndicator.store import Store, migrate
-from syndicator.store.engine import create_engine
+from syndicator.store import Store
 from tests.fakes.clock import NOW
 
 BASE = "http://feeds.test"
@@ -36,19 +35,15 @@ def article(n: int, category: str) -> Article:
 
 
 @pytest.fixture
-async def store(sqlite_url: str) -> AsyncIterator[Store]:
-    migrate.upgrade(sqlite_url)
-    engine = create_engine(sqlite_url)
-    store = Store.on(engine)
-    await store.registry.apply(
+async def store(sqlite_store: Store) -> Store:
+    await sqlite_store.registry.apply(
         [Category("syria", "الشأن السوري"), Category("economy", "اقتصاد")],
         [Source("sham", "أخبار الشام", "http://127.0.0.1:1/feed/")],
         [],
     )
     for n, slug in [(1, "syria"), (2, "economy"), (3, "syria")]:
-        await store.articles.add(article(n, slug), NOW)
-    yield store
-    await engine.dispose()
+        await sqlite_store.articles.add(article(n, slug), NOW)
+    return sqlite_store
 
 
 @pytest.fixture

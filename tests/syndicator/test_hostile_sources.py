@@ -38,10 +38,10 @@ from syndicator.model import Article, Category, Source, SourceState
 from syndicator.pipeline import Collector
 from syndicator.sources import feed
 from syndicator.sources.read import READERS, Collected
-from syndicator.store import Store, migrate
-from syndicator.store.engine import create_engine
+from syndicator.store import Store
 from syndicator.summarize import LeadSummarizer
 from tests.fakes.clock import FakeClock
+from tests.fakes.database import open_store
 from tests.fakes.hostile import HUGE_SIZE, RETRY_AFTER, SECRET, HostileServer, gzip_bomb
 from tests.fakes.news_site import SampleSite
 
@@ -123,21 +123,16 @@ CASES = {
 
 
 @pytest.fixture
-async def store(sqlite_url: str) -> AsyncIterator[Store]:
+async def store(sqlite_store: Store) -> Store:
     """SQLite only: these tests are about sources, not backends."""
-    migrate.upgrade(sqlite_url)
-    engine = create_engine(sqlite_url)
-    yield Store.on(engine)
-    await engine.dispose()
+    return sqlite_store
 
 
 @pytest.fixture
 async def any_store(database_url: str) -> AsyncIterator[Store]:
     """SQLite and PostgreSQL (skipped with a reason when no server is configured)."""
-    migrate.upgrade(database_url)
-    engine = create_engine(database_url)
-    yield Store.on(engine)
-    await engine.dispose()
+    async with open_store(database_url) as opened:
+        yield opened
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import re
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -30,8 +30,7 @@ from syndicator.demo.content import content_html, excerpt
 from syndicator.fetch import Fetcher
 from syndicator.model import Article, Category, PollResult, Source
 from syndicator.pipeline import Collector
-from syndicator.store import Store, migrate
-from syndicator.store.engine import create_engine
+from syndicator.store import Store
 from syndicator.summarize import LeadSummarizer
 from tests.fakes.clock import FakeClock
 from tests.fakes.news_site import (
@@ -81,13 +80,8 @@ ARTICLE_LINK = r"/\d{4}/\d{2}/\d{2}/[\w-]+/$"
 
 
 @pytest.fixture
-async def db(sqlite_url: str) -> AsyncIterator[Store]:
-    migrate.upgrade(sqlite_url)
-    engine = create_engine(sqlite_url)
-    try:
-        yield Store.on(engine)
-    finally:
-        await engine.dispose()
+def db(sqlite_store: Store) -> Store:
+    return sqlite_store
 
 
 @dataclass

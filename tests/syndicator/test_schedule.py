@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
@@ -11,8 +10,7 @@ import pytest
 from syndicator.jobs import LocalJobs
 from syndicator.model import Category, Source, SourceState
 from syndicator.schedule import Scheduler
-from syndicator.store import Store, migrate
-from syndicator.store.engine import create_engine
+from syndicator.store import Store
 from syndicator.store.registry import poll_succeeded
 from tests.fakes.clock import FakeClock
 
@@ -20,13 +18,9 @@ SOURCES = [Source(f"s{n}", f"مصدر {n}", f"http://127.0.0.1:1/{n}/", interval
 
 
 @pytest.fixture
-async def store(sqlite_url: str) -> AsyncIterator[Store]:
-    migrate.upgrade(sqlite_url)
-    engine = create_engine(sqlite_url)
-    store = Store.on(engine)
-    await store.registry.apply([Category("syria", "الشأن السوري")], SOURCES, [])
-    yield store
-    await engine.dispose()
+async def store(sqlite_store: Store) -> Store:
+    await sqlite_store.registry.apply([Category("syria", "الشأن السوري")], SOURCES, [])
+    return sqlite_store
 
 
 async def test_tick_polls_only_due_sources_once_at_a_time(store: Store) -> None:
