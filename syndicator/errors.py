@@ -9,6 +9,8 @@ these classes::
     ├── SourceError          one source could not be collected; recorded, retried, never fatal
     │   ├── FetchError       HTTP failed: network, status, timeout, body too large (from httpx)
     │   └── ParseError       the body is not a feed/page we can read
+    ├── SummaryError         a summarizer backend failed or its output failed the checks;
+    │                        the caller falls back to the extractive summary
     └── DeliveryError        a Telegram call failed (from python-telegram-bot)
         ├── RetryLater       definitely not sent (429, connect error, pool timeout): retry
         ├── PermanentFailure definitely not sent and never will be (400, 403, chat not found)
@@ -47,6 +49,10 @@ class FetchError(SourceError):
 
 class ParseError(SourceError):
     """A fetched body could not be read as the expected kind of document."""
+
+
+class SummaryError(SyndicatorError):
+    """A summarizer backend failed (network, timeout, bad answer) or its output was rejected."""
 
 
 class DeliveryError(SyndicatorError):
