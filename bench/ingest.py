@@ -38,7 +38,7 @@ from syndicator.model import Category, Source
 from syndicator.pipeline import Collector
 from syndicator.store import Store, migrate
 from syndicator.store.engine import create_engine
-from syndicator.summarize import LeadSummarizer
+from syndicator.summarize import ExtractiveSummarizer
 
 ARTICLES = int(os.environ.get("BENCH_ARTICLES", "1000"))
 
@@ -177,7 +177,7 @@ async def _pipeline(
             warm = [workers.submit(extract_page, b"<p>x</p>", site_url) for _ in range(8)]
             for future in warm:
                 future.result()
-        collector = Collector(store, fetcher, LeadSummarizer(), utcnow, workers=workers)
+        collector = Collector(store, fetcher, ExtractiveSummarizer(), utcnow, workers=workers)
         for _ in range(ARTICLES // FEED_LIMIT):
             site.send("next")  # the site's feed now shows 20 new articles
             urls = site.recv()

@@ -23,7 +23,7 @@ from syndicator.pipeline import Collector
 from syndicator.store import Store, migrate
 from syndicator.store.engine import create_engine
 from syndicator.store.registry import poll_succeeded
-from syndicator.summarize import LeadSummarizer
+from syndicator.summarize import ExtractiveSummarizer
 
 SOURCES = int(os.environ.get("BENCH_SOURCES", "5000"))
 HOSTS = 50
@@ -90,7 +90,7 @@ async def _run(url: str) -> None:
         fetcher = Fetcher(
             http, max_bytes=1_000_000, deadline=20, hosts=HostLimiter(concurrency=4, delay=0)
         )
-        collector = Collector(store, fetcher, LeadSummarizer(), utcnow)
+        collector = Collector(store, fetcher, ExtractiveSummarizer(), utcnow)
         slots = asyncio.Semaphore(CONCURRENCY)
 
         async def poll(source: Source, state: SourceState) -> bool:

@@ -3,7 +3,8 @@
 Feeds often carry only an excerpt, so the collector fetches the article page and hands the
 bytes here. trafilatura finds the main text; then the leftovers that Arabic WordPress themes
 put around it («مقالات ذات صلة», «زر الذهاب إلى الأعلى», share prompts, stray ad ids) are
-removed line by line, because trafilatura keeps some of them as if they were paragraphs.
+removed line by line (`syndicator.boilerplate`), because trafilatura keeps some of them as if
+they were paragraphs.
 """
 
 from __future__ import annotations
@@ -21,27 +22,11 @@ import trafilatura
 from lxml import etree
 
 from syndicator.arabic import clean, clean_line, normalize, scrub
+from syndicator.boilerplate import strip_boilerplate
 from syndicator.encoding import decode
 
-# A line that starts one of these blocks ends the article: what follows is theme furniture.
-_TAIL_MARKERS = re.compile(
-    r"^(مقالات ذات صلة|مواضيع ذات صلة|أخبار ذات صلة|اقرأ أيضا[ًا]?|إقرأ أيضا[ًا]?|"
-    r"زر الذهاب إلى الأعلى|الأكثر قراءة|شارك هذا المقال)\s*:?$"
-)
-# Lines that are noise wherever they appear. An ad id mixes hex letters and digits, so a
-# phone number or a year on its own line is kept.
-_NOISE = re.compile(
-    r"^((?=[0-9a-f]*[a-f])(?=[0-9a-f]*[0-9])[0-9a-f]{10,16}|ad-slot-[\w-]+|"
-    r"شارك|شارك الخبر|فيسبوك|تويتر|واتساب|تيليجرام|تلغرام|لينكدإن|"
-    r"طباعة|نسخ الرابط|شارك على .{1,20}|&nbsp;|\W*)$",
-    re.IGNORECASE,
-)
-# Subscribe and cookie prompts: short lines only, so a real sentence that happens to start
-# with the same words («تابعونا» is rare in news, but «اشترك» is a verb) is kept.
-_PROMPT = re.compile(
-    r"^(تابعونا على|تابعوا .{0,30}على|اشترك(وا)? في|انضم(وا)? (إلى|الى)|للاشتراك في|"
-    r"حمّل تطبيق|حمل تطبيق|نستخدم ملفات تعريف الارتباط|هذا الموقع يستخدم).{0,80}$"
-)
+__all__ = ["Extracted", "extract_page", "html_to_text", "sanitize_html", "strip_boilerplate"]
+
 _BLOCK_TAGS = frozenset({
     "p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "tr",
     "table", "ul", "ol", "section", "article", "figure",
@@ -68,18 +53,6 @@ class Extracted:
     image: str | None = None
     categories: tuple[str, ...] = ()
     published: datetime | None = None
-
-
-def strip_boilerplate(text: str) -> str:
-    """Drop theme leftovers from extracted text; everything after a tail marker goes too."""
-    kept: list[str] = []
-    for paragraph in text.split("\n\n"):
-        line = paragraph.strip()
-        if _TAIL_MARKERS.match(line):
-            break
-        if line and not _NOISE.match(line) and not _PROMPT.match(line):
-            kept.append(line)
-    return "\n\n".join(kept)
 
 
 def html_to_text(html: str) -> str:

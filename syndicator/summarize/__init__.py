@@ -11,7 +11,6 @@ from typing import Protocol
 
 from syndicator.summarize.budget import LIMITS, Budget, Limits
 from syndicator.summarize.extractive import ExtractiveSummarizer, summarize
-from syndicator.summarize.lead import LeadSummarizer
 
 
 class Summarizer(Protocol):
@@ -32,7 +31,6 @@ __all__ = [
     "LIMITS",
     "Budget",
     "ExtractiveSummarizer",
-    "LeadSummarizer",
     "Limits",
     "Summarizer",
     "summarize",
