@@ -2,6 +2,8 @@
 
 Follows the delivery state machine in `syndicator.store.outbox`. A stop request is honoured
 between sends, never in the middle of one, so a clean shutdown leaves nothing in `sending`.
+A channel that asked for its own summaries (`bot.summaries`) gets them written just before
+its message is formatted; the state machine is the same for every channel.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from datetime import datetime, timedelta
 
 from bot.format import format_article
 from bot.limits import Pacer
+from bot.summaries import ChannelSummaries
 from bot.telegram import Sender
 from syndicator.errors import OutcomeUnknown, PermanentFailure, RetryLater
 from syndicator.store import Claimed, Store
@@ -30,9 +33,15 @@ MAX_INLINE_WAIT = 1.0
 
 class Dispatcher:
     def __init__(
-        self, store: Store, sender: Sender, pacer: Pacer, clock: Callable[[], datetime]
+        self,
+        store: Store,
+        sender: Sender,
+        pacer: Pacer,
+        clock: Callable[[], datetime],
+        summaries: ChannelSummaries | None = None,
     ) -> None:
         self._store = store
+        self._summaries = summaries
         self._sender = sender
         self._pacer = pacer
         self._clock = clock
@@ -103,8 +112,11 @@ class Dispatcher:
             at = self._clock() + timedelta(seconds=wait)
             await outbox.retry(delivery, at, None, self._clock())
             return "postponed"
+        article = claimed.article
+        if self._summaries is not None:
+            article = await self._summaries.for_channel(article, delivery.channel_id)
         try:
-            message = format_article(claimed.article, source_name)
+            message = format_article(article, source_name)
         except Exception as exc:  # never sent: safe to record as failed
             log.exception("could not format article %s", claimed.article.id)
             await outbox.failed(delivery, f"format error: {exc}", self._clock())

@@ -18,7 +18,8 @@ from syndicator.categorize import Taxonomy
 from syndicator.extract import extract_page, html_to_text, sanitize_html, strip_boilerplate
 from syndicator.model import Article, Entry
 from syndicator.normalize import Body, content_hash, is_shortlink, normalize_entry
-from syndicator.summarize import Summarizer
+from syndicator.summarize import extractive
+from syndicator.summarize.budget import Budget
 
 # Below this many characters of text, an entry is taken to be an excerpt and its page fetched.
 FULL_TEXT_MIN_CHARS = 400
@@ -62,7 +63,6 @@ def assemble(
     page: Page | None,
     source_categories: tuple[str, ...],
     taxonomy: Taxonomy,
-    summarizer: Summarizer,
     now: datetime,
 ) -> NewArticle:
     """The article for `entry`; `page` is its fetched page, or None (not needed or failed).
@@ -70,6 +70,9 @@ def assemble(
     The page also fills what the entry lacks (a sitemap or listing link has no title or
     date). If the page yields less text than the entry did, the entry's own text is kept:
     an article is never dropped because its page failed.
+
+    The summary is the extractive one: it is pure, so it is written here in the worker
+    process; a model-written summary (an I/O backend) replaces it on the event loop.
     """
     source_hash = entry_hash(entry)
     text = own_text(entry)
@@ -97,6 +100,6 @@ def assemble(
             title=article.title,
             text=article.text,
         ),
-        summary=summarizer.summarize(article.title, article.text),
+        summary=extractive.summarize(article.title, article.text, Budget.STANDARD),
     )
     return NewArticle(article, cluster.fingerprint(article.title, article.text), source_hash)

@@ -11,6 +11,7 @@ these classes::
     │   └── ParseError       the body is not a feed/page we can read
     ├── SummaryError         a summarizer backend failed or its output failed the checks;
     │                        the caller falls back to the extractive summary
+    ├── InputError           a line given to `syndicator summarize` is not an article
     └── DeliveryError        a Telegram call failed (from python-telegram-bot)
         ├── RetryLater       definitely not sent (429, connect error, pool timeout): retry
         ├── PermanentFailure definitely not sent and never will be (400, 403, chat not found)
@@ -53,6 +54,16 @@ class ParseError(SourceError):
 
 class SummaryError(SyndicatorError):
     """A summarizer backend failed (network, timeout, bad answer) or its output was rejected."""
+
+    def __init__(self, message: str, *, reason: str = "rejected") -> None:
+        super().__init__(message)
+        # A short, stable label (timeout, network, status, malformed, no_answer, rejected):
+        # fallbacks are counted by it, where the message varies with every article.
+        self.reason = reason
+
+
+class InputError(SyndicatorError):
+    """An input line is not an article; the message names the line."""
 
 
 class DeliveryError(SyndicatorError):

@@ -2,7 +2,8 @@
 
     read (by kind: feed | wordpress | sitemap | html; conditional, polite) -> dedup
     -> full text (the page, extracted, when the entry is only an excerpt or a link)
-    -> normalize -> categorize -> summarize -> fingerprint
+    -> normalize -> categorize -> summarize (extractive) -> fingerprint
+    -> summarize again with the configured I/O backend (llm), which falls back to extractive
     -> store: new article in its story cluster + deliveries, or a revision of a known one
 
 Every failure of a source becomes an error recorded in its state with a backoff, and is
@@ -30,6 +31,7 @@ from syndicator.sources.read import READERS, Collected
 from syndicator.store import Store
 from syndicator.store.registry import poll_failed, poll_succeeded
 from syndicator.summarize import Summarizer
+from syndicator.summarize.budget import Budget
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +39,7 @@ PAGE_CONCURRENCY = 8  # article pages fetched and extracted at once within one p
 GONE = frozenset({404, 410})  # a page answering these is not coming back
 STORE_BATCH = 10  # new articles stored per transaction while the others are still being read
 _LATEST = datetime.max.replace(tzinfo=UTC)
+IN_ASSEMBLY = "extractive"  # the backend `assemble` already applies, in the worker process
 
 
 @dataclasses.dataclass(frozen=True)
@@ -153,7 +156,10 @@ class Collector:
 
         async def prepare(entry: Entry) -> NewArticle | None:
             async with slots:
-                return await self._article(source, entry, taxonomy)
+                made = await self._article(source, entry, taxonomy)
+            # Outside the page slots: a model's answer is awaited while other pages are
+            # fetched, and the backend bounds its own concurrency.
+            return None if made is None else await self._summarized(made)
 
         stored: list[int] = []
 
@@ -185,6 +191,7 @@ class Collector:
                 continue  # its page failed for now: looked at again next poll
             article = made.article
             if (article.title, article.content_hash) != (was.title, was.content_hash):
+                article = (await self._summarized(made)).article
                 await self._store.articles.revise(was.id, article, self._clock(), made.source_hash)
                 revised += 1
             else:
@@ -235,7 +242,16 @@ class Collector:
                 log.info("page of %s not fetched, keeping the entry's text: %s", entry.url, exc)
             except SourceError as exc:
                 log.info("page of %s not fetched, keeping the entry's text: %s", entry.url, exc)
-        args = (entry, page, source.categories, taxonomy, self._summarizer, self._clock())
+        args = (entry, page, source.categories, taxonomy, self._clock())
         if self._workers is None:
             return assemble(*args)
         return await asyncio.get_running_loop().run_in_executor(self._workers, assemble, *args)
+
+    async def _summarized(self, made: NewArticle) -> NewArticle:
+        """`made` with the configured backend's summary, when that is not the extractive one
+        it already has. The backend never raises for an article's sake: it falls back."""
+        if self._summarizer.name == IN_ASSEMBLY:
+            return made
+        article = made.article
+        summary = await self._summarizer.summarize(article.title, article.text, Budget.STANDARD)
+        return dataclasses.replace(made, article=dataclasses.replace(article, summary=summary))

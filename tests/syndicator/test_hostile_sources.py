@@ -39,7 +39,7 @@ from syndicator.pipeline import Collector
 from syndicator.sources import feed
 from syndicator.sources.read import READERS, Collected
 from syndicator.store import Store
-from syndicator.summarize import LeadSummarizer
+from syndicator.summarize import ExtractiveSummarizer
 from tests.fakes.clock import FakeClock
 from tests.fakes.database import open_store
 from tests.fakes.hostile import HUGE_SIZE, RETRY_AFTER, SECRET, HostileServer, gzip_bomb
@@ -150,7 +150,7 @@ def hostile() -> Iterator[HostileServer]:
 
 def collector(store: Store, http: httpx.AsyncClient, clock: FakeClock) -> Collector:
     fetcher = Fetcher(http, max_bytes=MAX_BYTES, deadline=DEADLINE)
-    return Collector(store, fetcher, LeadSummarizer(), clock, jitter=lambda: 0.5)
+    return Collector(store, fetcher, ExtractiveSummarizer(), clock, jitter=lambda: 0.5)
 
 
 def bad_source(hostile: HostileServer, path: str, source_id: str = "bad") -> Source:

@@ -31,7 +31,7 @@ from syndicator.fetch import Fetcher
 from syndicator.model import Article, Category, PollResult, Source
 from syndicator.pipeline import Collector
 from syndicator.store import Store
-from syndicator.summarize import LeadSummarizer
+from syndicator.summarize import ExtractiveSummarizer
 from tests.fakes.clock import FakeClock
 from tests.fakes.news_site import (
     AD_ID,
@@ -96,7 +96,7 @@ class Harness:
     def __post_init__(self) -> None:
         fetcher = Fetcher(self.http, max_bytes=5_000_000, deadline=10.0)
         self.collector = Collector(
-            self.db, fetcher, LeadSummarizer(), self.clock, jitter=lambda: 0.5
+            self.db, fetcher, ExtractiveSummarizer(), self.clock, jitter=lambda: 0.5
         )
 
     async def add(self, source: Source) -> Source:

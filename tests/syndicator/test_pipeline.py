@@ -13,8 +13,11 @@ from syndicator.fetch import Fetcher
 from syndicator.model import Category, Channel, Source
 from syndicator.pipeline import Collector
 from syndicator.store import Store, tables
-from syndicator.summarize import LeadSummarizer
+from syndicator.summarize import ExtractiveSummarizer, Summarizer, extractive
+from syndicator.summarize.budget import Budget
+from syndicator.summarize.llm import LlmStats, LlmSummarizer
 from tests.fakes.clock import FakeClock
+from tests.fakes.llm_api import FakeLlmAPI, Mode
 from tests.fakes.news_site import SampleSite
 
 SEED_TITLE = "روسيا تتجه لمؤتمر شعوب سوريا لمصالحة الأسد و المعارضة !!"
@@ -35,11 +38,17 @@ def site(clock: FakeClock) -> Iterator[SampleSite]:
 
 
 def collector(
-    store: Store, http: httpx.AsyncClient, clock: FakeClock, max_bytes: int = 5_000_000
+    store: Store,
+    http: httpx.AsyncClient,
+    clock: FakeClock,
+    max_bytes: int = 5_000_000,
+    summarizer: Summarizer | None = None,
 ) -> Collector:
     fetcher = Fetcher(http, max_bytes=max_bytes, deadline=10.0)
     # Jitter pinned to the middle of its range, so backoff waits are exact.
-    return Collector(store, fetcher, LeadSummarizer(), clock, jitter=lambda: 0.5)
+    return Collector(
+        store, fetcher, summarizer or ExtractiveSummarizer(), clock, jitter=lambda: 0.5
+    )
 
 
 async def configure(store: Store, *sources: Source) -> None:
@@ -62,7 +71,10 @@ async def test_first_poll_stores_clean_categorized_articles(
         assert leftover not in seed.text
         assert leftover not in seed.content_html
     assert seed.categories == ("syria",)
-    assert seed.summary.startswith("قال وزير الخارجية الروسي سيرغي لافروف")
+    # The stored summary is the extractive one (standard budget) of the cleaned text: the
+    # sentence that carries the headline's claim, not the lead on terrorism.
+    assert seed.summary == extractive.summarize(seed.title, seed.text, Budget.STANDARD)
+    assert "مؤتمر شعوب سوريا" in seed.summary
     assert seed.image is not None
     assert seed.image.startswith(site.url + "/wp-content/uploads/")
     assert seed.url.startswith(site.url + "/")
@@ -196,3 +208,63 @@ async def test_link_whose_page_fails_for_now_is_left_for_the_next_poll(
             if a.url == seed.url
         )
         assert "مؤتمر شعوب سوريا" in seed_article.text
+
+
+@pytest.fixture
+def model() -> Iterator[FakeLlmAPI]:
+    with FakeLlmAPI() as running:
+        yield running
+
+
+async def test_llm_backend_writes_the_stored_summaries(
+    store: Store, site: SampleSite, http: httpx.AsyncClient, clock: FakeClock, model: FakeLlmAPI
+) -> None:
+    model.answer = "ملخص كتبه النموذج عن هذا الخبر."
+    source = Source("sham", "أخبار الشام اليوم", site.feed_url(), interval=300)
+    await configure(store, source)
+    llm = LlmSummarizer(http, model.base_url, "test-model", timeout=5.0)
+    result = await collector(store, http, clock, summarizer=llm).poll(source)
+    assert result.new == 8
+    stored = await store.articles.recent(None, 50, one_per_story=False)
+    assert {a.summary for a in stored} == {model.answer}
+    assert len(model.requests) == 8
+    assert llm.stats == LlmStats(attempts=8, used=8, fallbacks={})
+
+
+async def test_llm_backend_failing_stores_the_extractive_summaries(
+    store: Store, site: SampleSite, http: httpx.AsyncClient, clock: FakeClock, model: FakeLlmAPI
+) -> None:
+    model.mode = Mode.ERROR
+    source = Source("sham", "أخبار الشام اليوم", site.feed_url(), interval=300)
+    await configure(store, source)
+    llm = LlmSummarizer(http, model.base_url, "test-model", timeout=5.0)
+    result = await collector(store, http, clock, summarizer=llm).poll(source)
+    assert result.new == 8
+    for article in await store.articles.recent(None, 50, one_per_story=False):
+        assert article.summary == extractive.summarize(article.title, article.text, Budget.STANDARD)
+    assert llm.stats.fallbacks == {"status": 8}
+
+
+async def test_llm_backend_summarizes_a_correction_again(
+    store: Store, site: SampleSite, http: httpx.AsyncClient, clock: FakeClock, model: FakeLlmAPI
+) -> None:
+    """The fake answers each article's first sentence, so a corrected lead shows up in the
+    summary; a poll that finds nothing changed asks the model nothing."""
+    source = Source("sham", "أخبار الشام اليوم", site.feed_url(), interval=300)
+    await configure(store, source)
+    llm = LlmSummarizer(http, model.base_url, "test-model", timeout=5.0)
+    poller = collector(store, http, clock, summarizer=llm)
+    await poller.poll(source)
+    asked = len(model.requests)
+    clock.advance(900)
+    await poller.poll(source)
+    assert len(model.requests) == asked
+    (item,) = [i for i in site.published if i.article.post_id == 1001]
+    first = "أعلن الكرملين اليوم أن موسكو تتجه إلى عقد مؤتمر شعوب سوريا قبل نهاية العام الجاري."
+    site.revise(1001, paragraphs=(first, *item.article.paragraphs[1:]))
+    clock.advance(900)
+    result = await poller.poll(source)
+    assert result.revised == 1
+    assert len(model.requests) == asked + 1
+    [revised] = [a for a in await store.articles.recent(None, 50) if a.url == item.url]
+    assert (revised.revision, revised.summary) == (1, first)

@@ -25,7 +25,7 @@ from syndicator.fetch import Fetcher
 from syndicator.model import Article, Category, Channel, PollResult, Source
 from syndicator.pipeline import Collector, Policy
 from syndicator.store import Store, tables
-from syndicator.summarize import LeadSummarizer
+from syndicator.summarize import ExtractiveSummarizer
 from tests.fakes.clock import FakeClock
 from tests.fakes.news_site import (
     SECOND_SITE_NAME,
@@ -71,7 +71,7 @@ def collector(
 ) -> Collector:
     fetcher = Fetcher(http, max_bytes=5_000_000, deadline=10.0)
     policy = Policy(default_category=default)
-    return Collector(store, fetcher, LeadSummarizer(), clock, policy, jitter=lambda: 0.5)
+    return Collector(store, fetcher, ExtractiveSummarizer(), clock, policy, jitter=lambda: 0.5)
 
 
 async def poll(poller: Collector, source: Source) -> PollResult:
