@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bench import cluster_eval, ingest, polls, summaries
+from bench import cluster_eval, feeds, ingest, polls, summaries
 
 
 def main() -> None:
@@ -18,6 +18,8 @@ def main() -> None:
     asyncio.run(polls.main())
     print("\n== near-duplicate detection (bench/cluster_eval.py)")
     cluster_eval.main()
+    print("\n== feeds: render time, cached GETs and 304s against the floor (bench/feeds.py)")
+    feeds.main()
     print("\n== summarizer ROUGE against the baselines, and its speed (bench/summaries.py)")
     summaries.main([])
 

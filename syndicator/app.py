@@ -20,24 +20,39 @@ from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import TextIO
+from zoneinfo import ZoneInfo
 
+import httpx
 import uvicorn
+from pydantic import SecretStr
 
+from bot.deliver import Options
 from bot.dispatch import Dispatcher
+from bot.dryrun import DryRunSender
+from bot.format import Style
 from bot.limits import Pacer
-from bot.telegram import DryRunSender, Sender, TelegramSender, build_bot
-from feeds.server import FeedServer, Site
+from bot.metrics import DeliveryMetrics
+from bot.policy import ChannelPolicy, channel_policies
+from bot.summaries import ChannelSummaries, Choice
+from bot.telegram import Sender, TelegramSender, build_bot
+from feeds.catalog import Catalog
+from feeds.paging import FORMATS, affected
+from feeds.server import FeedCache, FeedServer, Site
+from feeds.websub import WebSub
 from syndicator.cadence import Cadence
-from syndicator.config import Settings
+from syndicator.config import FileConfig, Settings, SummarizeConfig
 from syndicator.errors import ConfigError, SyndicatorError
 from syndicator.fetch import Fetcher, HostLimiter, Robots, build_client
 from syndicator.jobs import LocalJobs
 from syndicator.model import PollResult, Source, SourceState
 from syndicator.pipeline import Collector, Policy
 from syndicator.schedule import Scheduler
-from syndicator.store import Store, migrate
+from syndicator.store import Changed, Store, migrate
 from syndicator.store.engine import create_engine
-from syndicator.summarize import LeadSummarizer
+from syndicator.store.outbox import Interrupted
+from syndicator.summarize import ExtractiveSummarizer, Summarizer
+from syndicator.summarize.budget import Budget
+from syndicator.summarize.llm import LlmSummarizer
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +71,56 @@ def extraction_pool(workers: int | None = None) -> ProcessPoolExecutor:
     """
     context = multiprocessing.get_context("forkserver")
     return ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 2, mp_context=context)
+
+
+class Summarizers:
+    """The summarizer backends by name, built once: extractive always, llm when its server is
+    configured. Owns the model server's HTTP client, apart from the collector's, so model
+    calls neither wait behind page fetches nor follow their redirects."""
+
+    def __init__(self, config: SummarizeConfig, api_key: SecretStr | None = None) -> None:
+        extractive = ExtractiveSummarizer()
+        self.by_name: dict[str, Summarizer] = {extractive.name: extractive}
+        self._http: httpx.AsyncClient | None = None
+        llm = config.llm
+        if llm.url is not None and llm.model:
+            self._http = httpx.AsyncClient(
+                timeout=llm.timeout,
+                limits=httpx.Limits(max_connections=llm.concurrency),
+            )
+            backend = LlmSummarizer(
+                self._http,
+                str(llm.url),
+                llm.model,
+                api_key=api_key.get_secret_value() if api_key else None,
+                timeout=llm.timeout,
+                concurrency=llm.concurrency,
+                max_tokens=llm.max_tokens,
+                fallback=extractive,
+            )
+            self.by_name[backend.name] = backend
+        self.backend = config.backend
+
+    @property
+    def default(self) -> Summarizer:
+        return self.by_name[self.backend]
+
+    def get(self, name: str) -> Summarizer:
+        if name not in self.by_name:
+            known = ", ".join(sorted(self.by_name))
+            raise ConfigError(f"summarizer backend '{name}' is not configured (available: {known})")
+        return self.by_name[name]
+
+    def for_channels(self, cfg: FileConfig) -> ChannelSummaries:
+        """What each channel asked for; the default is what the collector stores."""
+        chosen = {
+            c.id: Choice(c.summarizer or self.backend, c.summary_budget) for c in cfg.channels
+        }
+        return ChannelSummaries(self.by_name, Choice(self.backend, Budget.STANDARD), chosen)
+
+    async def aclose(self) -> None:
+        if self._http is not None:
+            await self._http.aclose()
 
 
 class _EmbeddedServer(uvicorn.Server):
@@ -97,8 +162,9 @@ class App:
         )
         workers = cfg.collect.extract_workers
         self._pool = extraction_pool(workers) if workers else None
+        self.summarizers = Summarizers(cfg.summarize, settings.llm_api_key)
         self.collector = Collector(
-            self.store, fetcher, LeadSummarizer(), clock, policy, workers=self._pool
+            self.store, fetcher, self.summarizers.default, clock, policy, workers=self._pool
         )
         token = settings.telegram_token
         self.dry_run = token is None if dry_run is None else dry_run
@@ -108,15 +174,37 @@ class App:
             sender = DryRunSender(out)
         else:
             base_url = str(cfg.telegram.base_url) if cfg.telegram.base_url else None
-            self._bot = build_bot(token.get_secret_value(), base_url)
+            pool = cfg.telegram.concurrency + 4
+            self._bot = build_bot(token.get_secret_value(), base_url, pool=pool)
             sender = TelegramSender(self._bot)
+        telegram = cfg.telegram
         pacer = Pacer(
-            global_rate=cfg.telegram.global_rate, per_chat_interval=cfg.telegram.per_chat_interval
+            global_rate=telegram.global_rate,
+            per_chat_interval=telegram.per_chat_interval,
+            private_interval=telegram.private_chat_interval,
         )
-        self.dispatcher = Dispatcher(self.store, sender, pacer, clock)
+        default = ChannelPolicy(style=Style(zone=ZoneInfo(telegram.timezone)))
+        options = Options(
+            channels=channel_policies(cfg.channels, telegram.timezone),
+            default=default,
+            operators=telegram.operators,
+            concurrency=telegram.concurrency,
+            edit_window=timedelta(seconds=telegram.edit_window),
+        )
+        self.delivery_metrics = DeliveryMetrics()  # for /metrics (issue 8)
+        self.dispatcher = Dispatcher(
+            self.store, sender, pacer, clock, self.summarizers.for_channels(cfg),
+            options=options, metrics=self.delivery_metrics,
+        )  # fmt: skip
         self.jobs = LocalJobs()
         self.scheduler = Scheduler(self.store, self.jobs, self.poll, clock)
         self.bound_port: int | None = None
+        self.interrupted: list[Interrupted] = []
+        # Feeds: rendered documents stay cached until the ingest path reports a change.
+        self.feed_cache = FeedCache()
+        hub = cfg.feeds.websub_hub
+        self.websub = WebSub(self.http, str(hub)) if hub is not None else None
+        self.store.articles.on_change(self.feeds_changed)
 
     @property
     def public_url(self) -> str:
@@ -126,10 +214,30 @@ class App:
             return self.settings.public_url.rsplit(":", 1)[0] + f":{self.bound_port}"
         return self.settings.public_url
 
-    def feed_server(self) -> FeedServer:
+    def feed_site(self, base_url: str | None = None) -> Site:
         feeds = self.settings.file.feeds
-        site = Site(title=feeds.title, base_url=self.public_url, limit=feeds.limit)
-        return FeedServer(self.store, site)
+        hub = str(feeds.websub_hub) if feeds.websub_hub is not None else None
+        return Site(
+            title=feeds.title,
+            base_url=(base_url or self.public_url).rstrip("/"),
+            limit=feeds.limit,
+            max_age=feeds.max_age,
+            websub_hub=hub,
+        )
+
+    def feed_server(self) -> FeedServer:
+        return FeedServer(self.store, self.feed_site(), self.feed_cache)
+
+    def feed_catalog(self, base_url: str | None = None) -> Catalog:
+        return Catalog(self.store, self.feed_site(base_url))
+
+    def feeds_changed(self, change: Changed) -> None:
+        """Articles were stored or revised: drop the documents they change, ping the hub."""
+        refs = affected(change.sources, change.categories)
+        self.feed_cache.invalidate(ref.tag for ref in refs)
+        if self.websub is not None:
+            base = self.public_url
+            self.websub.publish(base + ref.path(fmt) for ref in refs for fmt in FORMATS)
 
     async def __aenter__(self) -> App:
         return self
@@ -146,7 +254,10 @@ class App:
         self.scheduler.shutdown()
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
+        if self.websub is not None:
+            await self.websub.drain()
         await self.http.aclose()
+        await self.summarizers.aclose()
         if self._bot is not None:
             with contextlib.suppress(Exception):
                 await self._bot.shutdown()
@@ -158,10 +269,11 @@ class App:
         await self.store.registry.apply(
             self.settings.categories, self.settings.sources, self.settings.channels
         )
+        self.feed_cache.clear()  # names, categories and sources are in every document
 
     async def poll(self, source: Source, state: SourceState | None = None) -> PollResult:
         result = await self.collector.poll(source, state)
-        if result.new:
+        if result.new or result.revised:  # new posts owed, or corrections to edit
             self.dispatcher.wake.set()
         return result
 
@@ -175,10 +287,14 @@ class App:
         return list(await asyncio.gather(*(self.collector.poll(s) for s in sources)))
 
     async def dispatch_once(self) -> Counter[str]:
+        """Deliver what is due, then return; `interrupted` lists what a killed run left."""
         if self._bot is not None:
             await self._bot.initialize()
-        await self.dispatcher.recover()
-        return await self.dispatcher.run_once(max_wait=math.inf)
+        self.interrupted = await self.dispatcher.recover()
+        outcomes = await self.dispatcher.run_once(max_wait=math.inf)
+        if self.interrupted:
+            outcomes["interrupted (unknown)"] = len(self.interrupted)
+        return outcomes
 
     def listen(self) -> socket.socket:
         """Bind the HTTP port now, so a busy port is a clear error before anything starts."""

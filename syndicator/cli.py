@@ -11,10 +11,11 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -22,13 +23,22 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from syndicator.app import App
-from syndicator.config import Settings, config_path, load_settings
+from syndicator.app import App, Summarizers
+from syndicator.config import (
+    CONFIG_ENV,
+    Settings,
+    SummarizeConfig,
+    config_path,
+    load_settings,
+)
 from syndicator.discover import suggest
 from syndicator.errors import ConfigError, SyndicatorError
-from syndicator.model import Article, Source, SourceState
+from syndicator.model import Article, DeliveryState, Source, SourceState
 from syndicator.sources.probe import probe
 from syndicator.store import migrate
+from syndicator.store.reports import ChannelReport, DeliveryRow
+from syndicator.summarize.budget import Budget
+from syndicator.summarize.stream import summarize_lines
 
 T = TypeVar("T")
 
@@ -43,6 +53,12 @@ sources_cli = typer.Typer(
     help="News sources: their state, and discovering new ones.", no_args_is_help=True
 )
 cli.add_typer(sources_cli, name="sources")
+feeds_cli = typer.Typer(help="Feeds: a static copy for nginx or a CDN.", no_args_is_help=True)
+cli.add_typer(feeds_cli, name="feeds")
+deliveries_cli = typer.Typer(
+    help="Telegram deliveries: counts per channel (no command), listings, paused channels."
+)
+cli.add_typer(deliveries_cli, name="deliveries")
 err = Console(stderr=True, soft_wrap=True)
 
 
@@ -52,6 +68,13 @@ class State:
 
     def settings(self) -> Settings:
         return load_settings(config_path(self.config))
+
+    def optional_settings(self) -> Settings | None:
+        """The settings, or None when no file was named and there is no syndicator.toml."""
+        path = config_path(self.config)
+        if self.config is None and not os.environ.get(CONFIG_ENV) and not path.exists():
+            return None
+        return load_settings(path)
 
 
 @cli.callback()
@@ -222,12 +245,63 @@ def dispatch(
             if once:
                 await app.prepare()
                 outcomes = await app.dispatch_once()
+                for item in app.interrupted:
+                    err.print(
+                        f"interrupted while sending, outcome unknown (not sent again): delivery"
+                        f" {item.id}, {item.kind.value} of article {item.article_id}"
+                        f" «{item.title}» to {item.channel_id}",
+                        highlight=False,
+                    )
                 summary = ", ".join(f"{k}: {v}" for k, v in sorted(outcomes.items()))
                 err.print(f"dispatched: {summary or 'nothing was due'}", highlight=False)
             else:
                 await run_until_signalled(lambda stop: app.run(stop, collect=False, serve=False))
 
     _run(ctx, body)
+
+
+@cli.command()
+def summarize(
+    ctx: typer.Context,
+    budget: Annotated[
+        Budget, typer.Option(help="short: one sentence for alerts; standard: up to three.")
+    ] = Budget.STANDARD,
+    backend: Annotated[
+        str | None,
+        typer.Option(
+            help="extractive or llm (default: the config's summarize.backend, else extractive).",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Summarize JSON lines {"id", "title", "text"} from stdin to {"id", "summary"} on stdout.
+
+    Works without a config file (extractive); the llm backend needs summarize.llm in it.
+    """
+    state: State = ctx.obj
+
+    async def body() -> None:
+        settings = state.optional_settings()
+        config = settings.file.summarize if settings else SummarizeConfig()
+        backends = Summarizers(config, settings.llm_api_key if settings else None)
+        try:
+            await summarize_lines(
+                backends.get(backend or config.backend),
+                budget,
+                lambda: asyncio.to_thread(sys.stdin.buffer.readline),
+                _write_out,
+            )
+        finally:
+            await backends.aclose()
+
+    with operator_errors():
+        asyncio.run(body())
+
+
+def _write_out(data: bytes) -> None:
+    """Bytes straight to stdout, flushed: UTF-8 whatever the locale, and seen line by line."""
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
 
 
 @cli.command()
@@ -314,6 +388,101 @@ def sources_discover(
         return suggest(found, source_id=source_id)
 
     sys.stdout.write(_run(ctx, body))
+
+
+@feeds_cli.command("export")
+def feeds_export(
+    ctx: typer.Context,
+    directory: Annotated[Path, typer.Argument(help="Where to write (created if missing).")],
+    base_url: Annotated[
+        str | None,
+        typer.Option(
+            help="Public address of the copy (default: http.public_url).", show_default=False
+        ),
+    ] = None,
+) -> None:
+    """Write every feed (all formats, archives), the OPML and the pages as static files.
+
+    The layout matches the server's URLs (DIR/feeds/{slug}.rss, DIR/c/{slug}/index.html,
+    DIR/index.html, DIR/feeds.opml; see docs/feeds.md). Each file is replaced atomically.
+    """
+    from feeds.export import export
+
+    async def body(settings: Settings) -> str:
+        async with App(settings) as app:
+            await app.prepare()
+            done = await export(app.feed_catalog(base_url), directory)
+        return (
+            f"exported {done.total} files to {directory}"
+            f" ({done.written} written, {done.unchanged} unchanged)"
+        )
+
+    err.print(_run(ctx, body), highlight=False)
+
+
+@deliveries_cli.callback(invoke_without_command=True)
+def deliveries(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON lines on stdout.")] = False,
+) -> None:
+    """Per channel: deliveries in each state, corrections edited, the oldest pending one's
+    age, and whether the channel is paused or held by flood control."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from bot.report import channel_json, channels_table
+
+    async def body(settings: Settings) -> list[ChannelReport]:
+        async with App(settings) as app:
+            await app.prepare()
+            return await app.store.reports.channels()
+
+    reports, now = _run(ctx, body), datetime.now(UTC)
+    if as_json:
+        for report in reports:
+            sys.stdout.write(json.dumps(channel_json(report, now), ensure_ascii=False) + "\n")
+        return
+    Console().print(channels_table(reports, now))
+
+
+@deliveries_cli.command("list")
+def deliveries_list(
+    ctx: typer.Context,
+    state: Annotated[DeliveryState, typer.Option(help="Which state.")] = DeliveryState.UNKNOWN,
+    channel: Annotated[str | None, typer.Option(help="Only this channel id.")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="How many, newest first.")] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON lines on stdout.")] = False,
+) -> None:
+    """Deliveries in one state; `unknown` ones may or may not be in their chat (check them)."""
+    from bot.report import deliveries_table, delivery_json
+
+    async def body(settings: Settings) -> list[DeliveryRow]:
+        async with App(settings) as app:
+            await app.prepare()
+            return await app.store.reports.deliveries(state, channel_id=channel, limit=limit)
+
+    rows = _run(ctx, body)
+    if as_json:
+        for row in rows:
+            sys.stdout.write(json.dumps(delivery_json(row), ensure_ascii=False) + "\n")
+        return
+    Console().print(deliveries_table(rows))
+
+
+@deliveries_cli.command("resume")
+def deliveries_resume(
+    ctx: typer.Context, channel: Annotated[str, typer.Argument(help="The channel id.")]
+) -> None:
+    """Deliver again to a channel paused because the bot could not post there."""
+
+    async def body(settings: Settings) -> bool:
+        async with App(settings) as app:
+            await app.prepare()
+            return await app.store.chats.resume(channel)
+
+    if not _run(ctx, body):
+        err.print(f"[bold red]error:[/] no channel with id '{channel}'", highlight=False)
+        raise typer.Exit(1)
+    err.print(f"channel {channel} resumed; its waiting posts follow its backlog policy")
 
 
 @db_cli.command("upgrade")

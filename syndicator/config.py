@@ -2,7 +2,8 @@
 
 Every error names the file and the field (``syndicator.toml: sources[1].url: ...``) and the
 whole file is checked before anything starts, so the service never runs half-configured.
-The Telegram token is never read from the file: only from ``TELEGRAM_BOT_TOKEN``.
+The Telegram token is never read from the file: only from ``TELEGRAM_BOT_TOKEN``; likewise
+the LLM API key, only from ``SYNDICATOR_LLM_API_KEY``.
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cssselect import GenericTranslator, SelectorError
 from pydantic import (
+    AfterValidator,
     AnyHttpUrl,
     BaseModel,
     BeforeValidator,
@@ -24,17 +27,22 @@ from pydantic import (
     SecretStr,
     ValidationError,
     field_validator,
+    model_validator,
 )
 
 from syndicator.errors import ConfigError
 from syndicator.model import Category, Channel, Source
+from syndicator.summarize.budget import Budget
 
 DEFAULT_CONFIG = "syndicator.toml"
 CONFIG_ENV = "SYNDICATOR_CONFIG"
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
+LLM_KEY_ENV = "SYNDICATOR_LLM_API_KEY"
+SummaryBackend = Literal["extractive", "llm"]
 SOURCE_KINDS = ("feed", "wordpress", "sitemap", "html")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 RESERVED_SLUGS = frozenset({"all"})
+SOURCE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhd]?)\s*$")
 _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -80,10 +88,28 @@ class HttpConfig(_Section):
     public_url: AnyHttpUrl | None = None
 
 
+def _zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"unknown time zone '{value}' (use an IANA name like 'Asia/Damascus')"
+        ) from None
+    return value
+
+
+TimeZone = Annotated[str, AfterValidator(_zone)]
+
+
 class TelegramConfig(_Section):
     base_url: AnyHttpUrl | None = None
-    per_chat_interval: float = Field(default=3.0, ge=0)
-    global_rate: float = Field(default=25.0, gt=0)
+    per_chat_interval: float = Field(default=3.0, ge=0)  # channels and groups (20/min)
+    private_chat_interval: float = Field(default=1.0, ge=0)  # private chats (1/s)
+    global_rate: float = Field(default=25.0, gt=0, le=30)
+    concurrency: int = Field(default=4, ge=1, le=32)  # sends in flight (never two per chat)
+    timezone: TimeZone = "UTC"  # default zone of the times shown in messages
+    operators: tuple[int, ...] = ()  # user ids told when a channel has to be paused
+    edit_window: Annotated[int, BeforeValidator(parse_duration), Field(ge=0)] = 48 * 3600
 
 
 class FetchConfig(_Section):
@@ -105,6 +131,24 @@ class CollectConfig(_Section):
 class FeedsConfig(_Section):
     title: str = "أخبار"
     limit: int = Field(default=50, ge=1, le=1000)
+    # Cache-Control max-age of feeds and pages, in seconds or "1m" (0: readers revalidate)
+    max_age: Annotated[int, BeforeValidator(parse_duration), Field(ge=0, le=86400)] = 60
+    websub_hub: AnyHttpUrl | None = None  # pinged when feeds change; advertised as rel=hub
+
+
+class LlmConfig(_Section):
+    """`[summarize.llm]`: an OpenAI-compatible chat-completions server (llama.cpp, Ollama, vLLM)."""
+
+    url: AnyHttpUrl | None = None  # the API base, e.g. http://127.0.0.1:8080/v1
+    model: str | None = None
+    timeout: float = Field(default=30.0, gt=0)
+    concurrency: int = Field(default=2, ge=1, le=64)
+    max_tokens: int = Field(default=400, ge=16, le=32768)
+
+
+class SummarizeConfig(_Section):
+    backend: SummaryBackend = "extractive"
+    llm: LlmConfig = LlmConfig()
 
 
 class CategoryConfig(_Section):
@@ -142,6 +186,13 @@ class SourceConfig(_Section):
     link_selector: str | None = None
     link_pattern: str | None = None
 
+    @field_validator("id")
+    @classmethod
+    def _id(cls, value: str) -> str:
+        if not SOURCE_ID.match(value):
+            raise ValueError("use latin letters, digits, '.', '-' or '_' (feed URLs hold it)")
+        return value
+
     @field_validator("link_pattern")
     @classmethod
     def _link_pattern(cls, value: str | None) -> str | None:
@@ -171,6 +222,43 @@ class ChannelConfig(_Section):
     id: str
     chat_id: str
     categories: tuple[str, ...] = ()
+    summarizer: SummaryBackend | None = None  # None: the global `[summarize] backend`
+    summary_budget: Budget = Budget.STANDARD
+    # Telegram delivery (docs/telegram.md)
+    timezone: TimeZone | None = None  # None: `[telegram] timezone`
+    image: bool = True
+    source: bool = True
+    hashtags: bool = True
+    link_preview: bool = True
+    silent: bool = False
+    mode: Literal["instant", "digest"] = "instant"
+    digest_every: int | None = Field(default=None, ge=1, le=24)  # hours, from midnight
+    digest_at: tuple[str, ...] = ()  # "HH:MM" in the channel's zone
+    backlog: Literal["digest", "skip"] = "digest"
+    backlog_newest: int = Field(default=3, ge=0, le=1000)
+    edits: bool = True
+    at_least_once: bool = False
+
+    @field_validator("digest_every")
+    @classmethod
+    def _every(cls, value: int | None) -> int | None:
+        if value is not None and 24 % value:
+            raise ValueError("must divide 24 hours: 1, 2, 3, 4, 6, 8, 12 or 24")
+        return value
+
+    @field_validator("digest_at")
+    @classmethod
+    def _at(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for moment in value:
+            if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", moment):
+                raise ValueError(f"'{moment}' is not a time of day like '08:00' or '20:30'")
+        return value
+
+    @model_validator(mode="after")
+    def _digest_times(self) -> ChannelConfig:
+        if self.mode == "digest" and self.digest_every is None and not self.digest_at:
+            raise ValueError("mode 'digest' needs digest_at (times of day) or digest_every")
+        return self
 
     @field_validator("chat_id", mode="before")
     @classmethod
@@ -190,6 +278,7 @@ class FileConfig(_Section):
     fetch: FetchConfig = FetchConfig()
     collect: CollectConfig = CollectConfig()
     feeds: FeedsConfig = FeedsConfig()
+    summarize: SummarizeConfig = SummarizeConfig()
     categories: tuple[CategoryConfig, ...] = ()
     sources: tuple[SourceConfig, ...] = ()
     channels: tuple[ChannelConfig, ...] = ()
@@ -203,6 +292,7 @@ class Settings(BaseModel):
     path: Path
     file: FileConfig
     telegram_token: SecretStr | None = None
+    llm_api_key: SecretStr | None = None
 
     @property
     def categories(self) -> tuple[Category, ...]:
@@ -268,7 +358,13 @@ def settings_from_mapping(
         raise ConfigError(f"{where}: {field}: {first['msg']}{more}") from None
     _cross_check(file, where)
     token = env.get(TOKEN_ENV, "").strip()
-    return Settings(path=where, file=file, telegram_token=SecretStr(token) if token else None)
+    key = env.get(LLM_KEY_ENV, "").strip()
+    return Settings(
+        path=where,
+        file=file,
+        telegram_token=SecretStr(token) if token else None,
+        llm_api_key=SecretStr(key) if key else None,
+    )
 
 
 def _location(loc: Sequence[int | str]) -> str:
@@ -296,6 +392,7 @@ def _cross_check(file: FileConfig, where: Path) -> None:
         )
     if file.collect.min_interval > file.collect.max_interval:
         raise ConfigError(f"{where}: collect.min_interval: longer than collect.max_interval")
+    _check_llm(file, where)
     for section, items in sections:
         for i, item in enumerate(items):
             for j, slug in enumerate(item.categories):
@@ -305,6 +402,20 @@ def _cross_check(file: FileConfig, where: Path) -> None:
                         f"{where}: {section}[{i}].categories[{j}]: unknown category '{slug}'"
                         f" (defined: {defined})"
                     )
+
+
+def _check_llm(file: FileConfig, where: Path) -> None:
+    """The llm backend needs a server and a model as soon as anything uses it."""
+    users = ["summarize.backend"] if file.summarize.backend == "llm" else []
+    users += [
+        f"channels[{i}].summarizer" for i, c in enumerate(file.channels) if c.summarizer == "llm"
+    ]
+    if not users:
+        return
+    llm = file.summarize.llm
+    for key, value in (("url", llm.url), ("model", llm.model)):
+        if not value:
+            raise ConfigError(f"{where}: summarize.llm.{key}: required, since {users[0]} is 'llm'")
 
 
 def _unique(where: Path, section: str, values: list[str], key: str) -> None:

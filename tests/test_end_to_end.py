@@ -1,9 +1,9 @@
 """End to end: the real service (scheduler, collector, feed server, dispatcher) in one event
 loop, between the loopback sample news site and the fake Telegram Bot API.
 
-A new article published on the site must appear in its category's RSS and Atom feeds and
-reach exactly the Telegram channel routed to that category, once, however often the
-source is polled again.
+A new article published on the site must appear in its category's RSS, Atom and JSON
+feeds (and its source's) and reach exactly the Telegram channel routed to that category,
+once, however often the source is polled again.
 """
 
 from __future__ import annotations
@@ -121,6 +121,13 @@ async def test_new_article_reaches_its_feeds_and_only_its_channel_once(
         assert 'xml:lang="ar"' in atom.text
         economy, _ = feed_titles((await http.get(f"{base}/feeds/economy.rss")).content)
         assert economy == []
+        json_feed = (await http.get(f"{base}/feeds/syria.json")).json()
+        assert [item["title"] for item in json_feed["items"]] == [title]
+        assert json_feed["language"] == "ar"
+        source_titles, _ = feed_titles((await http.get(f"{base}/feeds/source/sham.atom")).content)
+        assert source_titles == [title]
+        opml = await http.get(f"{base}/feeds.opml")
+        assert f'xmlUrl="{base}/feeds/syria.rss"' in opml.text
 
         posted = await asyncio.to_thread(telegram.wait_for_messages, SYRIA_CHAT, 1, 20.0)
         assert len(posted) == 1

@@ -33,7 +33,12 @@ PURE = [
     "syndicator.summarize.checks",
     "syndicator.summarize.cleanup",
     "syndicator.summarize.extractive",
+    "feeds.sanitize",
+    "feeds.paging",
+    "feeds.document",
     "feeds.render",
+    "feeds.jsonfeed",
+    "feeds.opml",
     "feeds.index",
     "bot.format",
 ]

@@ -6,23 +6,32 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from syndicator.store.articles import Articles
+from syndicator.store.articles import Articles, Changed
+from syndicator.store.chats import Chats
+from syndicator.store.corrections import Corrections
 from syndicator.store.outbox import Claimed, Outbox
 from syndicator.store.registry import Registry
+from syndicator.store.reports import Reports
 
 
 @dataclass(frozen=True)
 class Store:
-    """The three views of one database, sharing one engine."""
+    """The views of one database, sharing one engine."""
 
     engine: AsyncEngine
     registry: Registry
     articles: Articles
     outbox: Outbox
+    chats: Chats
+    corrections: Corrections
+    reports: Reports
 
     @classmethod
     def on(cls, engine: AsyncEngine) -> Store:
-        return cls(engine, Registry(engine), Articles(engine), Outbox(engine))
+        return cls(
+            engine, Registry(engine), Articles(engine), Outbox(engine), Chats(engine),
+            Corrections(engine), Reports(engine),
+        )  # fmt: skip
 
 
-__all__ = ["Articles", "Claimed", "Outbox", "Registry", "Store"]
+__all__ = ["Articles", "Changed", "Claimed", "Outbox", "Registry", "Store"]

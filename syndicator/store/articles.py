@@ -4,17 +4,24 @@
 delivery per channel routed to one of its categories are written in one transaction, so an
 article is never stored without its deliveries and a delivery never points to a missing
 article. `revise` records a correction in place: same article, next revision.
+
+After each committed write, the listeners registered with `on_change` hear which sources
+and categories it touched (`Changed`): the feeds use it to drop exactly the rendered
+documents that changed and to ping their WebSub hub. A listener that fails is logged and
+never undoes or fails the write.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, Select, func, insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from syndicator import cluster
 from syndicator.assemble import NewArticle
@@ -22,11 +29,40 @@ from syndicator.dedup import Known, Stored
 from syndicator.model import Article
 from syndicator.store import tables as t
 from syndicator.store.ingest import insert_batch
+from syndicator.store.selection import categories_of, selection, to_article, with_categories
+
+__all__ = ["Articles", "Changed", "to_article"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Changed:
+    """Articles were stored or revised: the sources and categories they belong to."""
+
+    sources: frozenset[str]
+    categories: frozenset[str]
+
+
+Listener = Callable[[Changed], None]
 
 
 class Articles:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+        self._listeners: list[Listener] = []
+
+    def on_change(self, listener: Listener) -> None:
+        """Call `listener` after every committed write of articles (new or revised)."""
+        self._listeners.append(listener)
+
+    def _changed(self, sources: Iterable[str], categories: Iterable[str]) -> None:
+        change = Changed(frozenset(sources), frozenset(categories))
+        for listener in self._listeners:
+            try:
+                listener(change)
+            except Exception:
+                log.exception("article change listener %r failed", listener)
 
     async def known(self, source_id: str, guids: Sequence[str], urls: Sequence[str]) -> Known:
         """Stored articles with these GUIDs (of this source) or identity URLs."""
@@ -74,13 +110,24 @@ class Articles:
         When one of them turns out to exist already (another poll stored it meanwhile), the
         batch is stored one by one instead and that one is None.
         """
+        ids = await self._add_many(items, now, window)
+        stored = [item.article for item, i in zip(items, ids, strict=True) if i is not None]
+        if stored:
+            self._changed(
+                (a.source_id for a in stored), (slug for a in stored for slug in a.categories)
+            )
+        return ids
+
+    async def _add_many(
+        self, items: Sequence[NewArticle], now: datetime, window: timedelta
+    ) -> list[int | None]:
         try:
             async with self._engine.begin() as conn:
                 return list(await insert_batch(conn, items, now, window))
         except IntegrityError:
             if len(items) == 1:
                 return [None]
-        return [(await self.add_many([item], now, window=window))[0] for item in items]
+        return [(await self._add_many([item], now, window))[0] for item in items]
 
     async def remember_source(self, article_id: int, source_hash: str | None) -> None:
         """The source changed its wording but not the article: remember, do not revise."""
@@ -131,7 +178,9 @@ class Articles:
                     revision=revision,
                 )
             )
-            return revision
+            categories = [str(slug) for slug in await conn.scalars(categories_of(article_id))]
+        self._changed([old.source_id], categories)
+        return revision
 
     async def revisions(self, article_id: int) -> list[tuple[int, str, str]]:
         """(revision, previous title, previous summary), oldest first."""
@@ -160,31 +209,53 @@ class Articles:
         With `one_per_story`, a story republished by several sites appears once: the first
         article of its cluster among those in the same selection.
         """
-        query = select(t.articles).order_by(
-            t.articles.c.published_at.desc(), t.articles.c.id.desc()
+        query = (
+            select(t.articles)
+            .where(*selection(category, source, one_per_story))
+            .order_by(t.articles.c.published_at.desc(), t.articles.c.id.desc())
         )
-        if category is not None:
-            query = query.where(t.articles.c.id.in_(_in_category(category)))
-        if source is not None:
-            query = query.where(t.articles.c.source_id == source)
-        if one_per_story:
-            earlier = t.articles.alias("earlier")
-            sibling = select(earlier.c.id).where(
-                earlier.c.cluster_id == t.articles.c.cluster_id, earlier.c.id < t.articles.c.id
-            )
-            if category is not None:
-                sibling = sibling.where(earlier.c.id.in_(_in_category(category)))
-            if source is not None:
-                sibling = sibling.where(earlier.c.source_id == source)
-            query = query.where(~sibling.exists())
         async with self._engine.connect() as conn:
             rows = list(await conn.execute(query.limit(limit)))
-            return await _with_categories(conn, rows)
+            return await with_categories(conn, rows)
+
+    async def count_in(
+        self, category: str | None = None, *, source: str | None = None, one_per_story: bool = True
+    ) -> int:
+        """How many articles the selection of `recent` holds in all."""
+        query = select(func.count()).select_from(t.articles)
+        query = query.where(*selection(category, source, one_per_story))
+        async with self._engine.connect() as conn:
+            return int((await conn.execute(query)).scalar_one())
+
+    async def chunk(
+        self,
+        category: str | None = None,
+        *,
+        source: str | None = None,
+        offset: int = 0,
+        limit: int = 100,
+        one_per_story: bool = True,
+    ) -> list[Article]:
+        """Articles `offset+1 .. offset+limit` of the selection numbered by ascending id.
+
+        Ids only grow and a story's first article in a selection stays its first, so the
+        numbering only ever grows at the end: a full chunk never changes its members.
+        """
+        query = (
+            select(t.articles)
+            .where(*selection(category, source, one_per_story))
+            .order_by(t.articles.c.id)
+            .offset(offset)
+            .limit(limit)
+        )
+        async with self._engine.connect() as conn:
+            rows = list(await conn.execute(query))
+            return await with_categories(conn, rows)
 
     async def get(self, article_id: int) -> Article | None:
         async with self._engine.connect() as conn:
             rows = list(await conn.execute(select(t.articles).where(t.articles.c.id == article_id)))
-            found = await _with_categories(conn, rows)
+            found = await with_categories(conn, rows)
         return found[0] if found else None
 
     async def published_times(self, source_id: str, limit: int = 20) -> list[datetime]:
@@ -205,12 +276,6 @@ class Articles:
             )
 
 
-def _in_category(category: str) -> Select[tuple[int]]:
-    return select(t.article_categories.c.article_id).where(
-        t.article_categories.c.category_slug == category
-    )
-
-
 def _stored(row: Any) -> Stored:
     return Stored(
         id=row.id,
@@ -218,41 +283,4 @@ def _stored(row: Any) -> Stored:
         updated=row.updated_at,
         content_hash=row.content_hash,
         source_hash=row.source_hash,
-    )
-
-
-async def _with_categories(
-    conn: AsyncConnection, rows: list[Row[tuple[object, ...]]]
-) -> list[Article]:
-    ids = [row.id for row in rows]
-    slugs: dict[int, list[str]] = {i: [] for i in ids}
-    if ids:
-        found = await conn.execute(
-            select(t.article_categories)
-            .where(t.article_categories.c.article_id.in_(ids))
-            .order_by(t.article_categories.c.category_slug)
-        )
-        for link in found:
-            slugs[link.article_id].append(link.category_slug)
-    return [to_article(row, tuple(slugs[row.id])) for row in rows]
-
-
-def to_article(row: Row[tuple[object, ...]], categories: tuple[str, ...]) -> Article:
-    return Article(
-        id=row.id,
-        source_id=row.source_id,
-        guid=row.guid,
-        url=row.url,
-        title=row.title,
-        text=row.text,
-        content_html=row.content_html,
-        summary=row.summary,
-        author=row.author,
-        image=row.image,
-        published=row.published_at,
-        updated=row.updated_at,
-        content_hash=row.content_hash,
-        categories=categories,
-        cluster_id=row.cluster_id,
-        revision=row.revision,
     )
