@@ -23,7 +23,7 @@ from syndicator.model import Article
 LANGUAGE = "ar"
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 GENERATOR = "syndicator"
-RENDER_VERSION = "2"  # part of every ETag: bump it when the same data renders differently
+RENDER_VERSION = "3"  # part of every ETag: bump it when the same data renders differently
 IMAGE_TYPES = {
     ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".gif": "image/gif",
     ".webp": "image/webp", ".avif": "image/avif", ".svg": "image/svg+xml",
@@ -147,16 +147,17 @@ def image_type(url: str) -> str:
 
 def _item(article: Article, names: Mapping[str, str], sources: Mapping[str, str]) -> Item:
     url = sanitize.http_url(article.url)
+    identity = sanitize.xml_safe(article.url)
     summary = sanitize.plain(article.summary)
-    title = (
+    title = (  # never empty: every format requires one (feedgen refuses an empty title)
         sanitize.plain(article.title, sanitize.MAX_TITLE)
         or sanitize.plain(summary, 120)
-        or (url or "")
+        or (url or identity)
     )
     content = sanitize.content_html(article.content_html, url or "")
     image = sanitize.http_url(article.image, url or "")
     return Item(
-        id=sanitize.xml_safe(article.url),
+        id=identity,
         url=url,
         title=title,
         summary=summary or title,

@@ -2,8 +2,9 @@
 
 - RSS and Atom parse with feedparser (not bozo), with every entry, its dates and Arabic;
 - Atom has every element RFC 4287 requires (feed: id, title, updated, an author or one per
-  entry; entry: id, title, updated, and an alternate link or content), `xml:lang="ar"` on
-  the feed and on each entry;
+  entry; entry: id, title, updated, and an alternate link or content), no two alternate
+  links of one type (a link without rel is an alternate), `xml:lang="ar"` on the feed and
+  on each entry;
 - JSON Feed has every field 1.1 requires (version, title, items with id and content) and
   what readers need (home_page_url, feed_url, language, per-item language, RFC 3339 dates);
 - all three read back through our own collector's parser (`syndicator.sources.feed`).
@@ -53,6 +54,7 @@ def check_atom(body: bytes, entries: int) -> Any:
     for name in ("id", "title", "updated"):
         assert root.find(f"{A}{name}") is not None, f"feed without {name}"
     feed_author = root.find(f"{A}author/{A}name") is not None
+    check_alternates(root)
     found = root.findall(f"{A}entry")
     assert len(found) == entries
     for entry in found:
@@ -64,11 +66,22 @@ def check_atom(body: bytes, entries: int) -> Any:
         datetime.fromisoformat(entry.findtext(f"{A}updated") or "")
         alternate = entry.find(f"{A}link[@rel='alternate']")
         assert alternate is not None or entry.find(f"{A}content") is not None
+        check_alternates(entry)
         assert feed_author or entry.find(f"{A}author/{A}name") is not None
     for entry in parsed.entries:
         assert entry.updated_parsed is not None
     assert len(read_back(body, "application/atom+xml")) == entries
     return parsed
+
+
+def check_alternates(element: Any) -> None:
+    """RFC 4287 4.1.1/4.1.2: at most one alternate link per type and hreflang."""
+    alternates = [
+        (link.get("type"), link.get("hreflang"))
+        for link in element.findall(f"{A}link")
+        if link.get("rel", "alternate") == "alternate"
+    ]
+    assert len(set(alternates)) == len(alternates), f"alternate links {alternates}"
 
 
 def check_json(body: bytes, entries: int) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import feedparser
 import pytest
 from lxml import etree
 
@@ -203,6 +204,16 @@ def test_an_entry_without_a_date_at_its_source_renders(fmt: str) -> None:
     body = render(feed_doc((replace(undated, summary="ملخص.", id=1),), fmt=fmt), fmt).body
     check(fmt, body, 1)
     assert b"2026-11-29T12:00:00+00:00" in body or b"29 Nov 2026 12:00:00" in body
+
+
+@pytest.mark.parametrize("fmt", ["rss", "atom"])
+def test_an_entry_without_title_summary_or_web_address_renders(fmt: str) -> None:
+    """feedgen refuses an empty title: the entry is titled with its address, as given."""
+    odd = replace(ARTICLES[2], url="urn:example:p-441", title="", summary="", content_html="")
+    assert prepare(feed_doc((odd,))).items[0].title == "urn:example:p-441"
+    parsed = feedparser.parse(render(feed_doc((odd,), fmt=fmt), fmt).body)
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    assert [(e.title, e.id) for e in parsed.entries] == [("urn:example:p-441",) * 2]
 
 
 def test_naive_and_microsecond_dates_render_as_utc_seconds() -> None:
