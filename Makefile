@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 CONFIG ?= syndicator.example.toml
 
-.PHONY: run test demo lint check bench clean
+.PHONY: run test demo lint check bench docs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ check: lint test
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench
+
+# docs/config-reference.md, generated from syndicator/config.py (tests/test_configref.py).
+docs: $(VENV)/.installed
+	$(BIN)/python -m tools.configref --write
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache data
