@@ -1,34 +1,49 @@
-"""Outbox dispatcher: claim pending deliveries, pace, send, record the outcome.
+"""Outbox dispatcher: claim due deliveries, pace them fairly, send, record the outcome.
 
-Follows the delivery state machine in `syndicator.store.outbox`. A stop request is honoured
-between sends, never in the middle of one, so a clean shutdown leaves nothing in `sending`.
-A channel that asked for its own summaries (`bot.summaries`) gets them written just before
-its message is formatted; the state machine is the same for every channel.
+Each pass, in order:
+1. corrections of sent articles become edit deliveries (`syndicator.store.corrections`);
+2. digest-mode channels whose slot has come get their digest (`bot.digests`);
+3. instant channels with more than K posts due fold the rest into one digest (backlog);
+4. the due deliveries of every channel are sent, fairly: the next send always goes to the
+   channel whose chat can take a message soonest, ties going to the channel served least
+   recently, so a busy channel gets one message per pacing interval and never starves the
+   others. Up to `concurrency` sends are in flight, never two to one chat.
+
+Every delivery is claimed (fencing attempt) just before its send and its outcome recorded
+right after, so the process may be stopped or killed at any moment: what was claimed but
+not sent is handed back, and what was in flight ends `unknown` at the next start
+(`recover`). A stop request is honoured between sends, never in the middle of one.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from bot.format import format_article
+from bot.deliver import Deliverer
+from bot.digests import Digests
 from bot.limits import Pacer
+from bot.metrics import DeliveryMetrics
+from bot.policy import Names, Options
 from bot.summaries import ChannelSummaries
 from bot.telegram import Sender
-from syndicator.errors import OutcomeUnknown, PermanentFailure, RetryLater
-from syndicator.store import Claimed, Store
+from syndicator.store import Store
+from syndicator.store.chats import ChatState
+from syndicator.store.outbox import Due, Interrupted, Queue
 
 log = logging.getLogger(__name__)
 
-BATCH = 50
 IDLE_WAIT = 5.0
-# A chat that cannot take a message for longer than this is postponed, not waited for, so
-# one busy or flood-controlled channel never holds up the others.
+PER_CHANNEL = 20  # deliveries of one channel taken into a pass at a time
+# A chat that cannot take a message for longer than this is left for a later pass, not
+# waited for, so the loop can look at new work and stop requests meanwhile.
 MAX_INLINE_WAIT = 1.0
+SLACK = 0.05  # a send starts when its chat is free within this many seconds
 
 
 class Dispatcher:
@@ -39,45 +54,69 @@ class Dispatcher:
         pacer: Pacer,
         clock: Callable[[], datetime],
         summaries: ChannelSummaries | None = None,
+        *,
+        options: Options | None = None,
+        metrics: DeliveryMetrics | None = None,
     ) -> None:
         self._store = store
-        self._summaries = summaries
-        self._sender = sender
         self._pacer = pacer
         self._clock = clock
+        self._options = options = options or Options()
+        self.metrics = metrics or DeliveryMetrics()
+        self._deliverer = Deliverer(store, sender, pacer, clock, options, self.metrics, summaries)
+        self._digests = Digests(store, self._deliverer, clock, options)
+        self._next_ready: float | None = None
         self.wake = asyncio.Event()
 
-    async def recover(self) -> int:
+    async def recover(self) -> list[Interrupted]:
         """Deliveries interrupted mid-send by a previous process become `unknown`."""
-        count = await self._store.outbox.recover(self._clock())
-        if count:
-            log.warning("%d deliveries were interrupted while sending: marked unknown", count)
-        return count
+        resend = [c for c, p in self._options.channels.items() if p.at_least_once]
+        interrupted = await self._store.outbox.recover(self._clock(), resend=resend)
+        for item in interrupted:
+            self.metrics.count(item.channel_id, "unknown")
+            log.warning(
+                "delivery %d (%s of article %d to %s) was interrupted while sending: "
+                "outcome unknown, not sent again",
+                item.id, item.kind.value, item.article_id, item.channel_id,
+            )  # fmt: skip
+        return interrupted
 
     async def run_once(
         self, stop: asyncio.Event | None = None, *, max_wait: float = MAX_INLINE_WAIT
     ) -> Counter[str]:
-        """Deliver everything that is due now; returns the outcomes by state.
+        """Deliver everything that is due now; returns the outcomes by kind.
 
-        A delivery whose chat has no free slot within `max_wait` seconds is postponed until
-        it has one (outcome "postponed"); `max_wait=math.inf` waits for every slot instead.
+        A chat with no free slot within `max_wait` seconds is left for a later pass;
+        `max_wait=math.inf` waits for every slot instead.
         """
         outcomes: Counter[str] = Counter()
-        while not (stop and stop.is_set()):
-            batch = await self._store.outbox.claim(self._clock(), BATCH)
-            if not batch:
+        names = await self._names()
+        states = await self._store.chats.states()
+        edits = [c for c in states if self._options.policy(c).edits]
+        await self._store.corrections.enqueue(self._clock(), edits, self._options.edit_window)
+        self._deliverer.unreachable = False
+        outcomes += await self._digests.scheduled(states, names, stop)
+        self._next_ready = None
+        while not (stop and stop.is_set()) and not self._deliverer.unreachable:
+            states = await self._store.chats.states()
+            waiting = self._digests.channels(states)
+            queues = await self._store.outbox.queues(
+                self._clock(), per_channel=PER_CHANNEL, exclude=waiting
+            )
+            folded = False
+            for queue in queues.values():
+                policy = self._options.policy(queue.channel_id)
+                if policy.is_backlog(queue.posts):
+                    outcomes += await self._digests.backlog(queue.channel_id, policy, names)
+                    folded = True
+            if folded:
+                queues = await self._store.outbox.queues(
+                    self._clock(), per_channel=PER_CHANNEL, exclude=waiting
+                )
+            self._queue_ages(queues)
+            if not queues or not await self._drain(queues, states, names, stop, max_wait, outcomes):
                 break
-            names = {s.id: s.name for s in await self._store.registry.sources(enabled_only=False)}
-            for index, claimed in enumerate(batch):
-                if stop and stop.is_set():
-                    # Hand back what we claimed but did not start: it was surely not sent.
-                    for rest in batch[index:]:
-                        await self._store.outbox.retry(
-                            rest.delivery, self._clock(), None, self._clock()
-                        )
-                    break
-                source = names.get(claimed.article.source_id, "")
-                outcomes[await self._deliver(claimed, source, max_wait)] += 1
+        outcomes.pop("", None)
         return outcomes
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -88,55 +127,106 @@ class Dispatcher:
             except Exception:  # a database hiccup must not end delivery for good
                 log.exception("dispatch pass failed; retrying")
             self.wake.clear()
-            timeout = IDLE_WAIT
-            due = await self._next_due()
-            if due is not None:
-                timeout = min(timeout, max(0.05, (due - self._clock()).total_seconds()))
+            timeout = await self._idle_timeout()
             waiters = [asyncio.ensure_future(self.wake.wait()), asyncio.ensure_future(stop.wait())]
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
             for waiter in waiters:
                 waiter.cancel()
 
-    async def _next_due(self) -> datetime | None:
+    async def _idle_timeout(self) -> float:
+        """Seconds until something may be due: a paced chat, a retry, a digest slot."""
+        timeout = IDLE_WAIT
+        if self._next_ready is not None:
+            timeout = min(timeout, self._next_ready)
         try:
-            return await self._store.outbox.next_due()
+            states = await self._store.chats.states()
+            now = self._clock()
+            for due in (
+                await self._store.outbox.next_due(self._digests.channels(states)),
+                self._digests.next_slot(states, now),
+            ):
+                if due is not None:
+                    timeout = min(timeout, (due - now).total_seconds())
         except Exception:
             log.exception("could not read the outbox")
-            return None
+        return max(0.05, timeout)
 
-    async def _deliver(self, claimed: Claimed, source_name: str, max_wait: float) -> str:
-        delivery, outbox = claimed.delivery, self._store.outbox
-        wait = self._pacer.ready_in(delivery.chat_id)
-        if wait > max_wait:
-            at = self._clock() + timedelta(seconds=wait)
-            await outbox.retry(delivery, at, None, self._clock())
-            return "postponed"
-        article = claimed.article
-        if self._summaries is not None:
-            article = await self._summaries.for_channel(article, delivery.channel_id)
+    async def _names(self) -> Names:
+        registry = self._store.registry
+        sources = {s.id: s.name for s in await registry.sources(enabled_only=False)}
+        return Names(sources, {c.slug: c.name for c in await registry.categories()})
+
+    def _queue_ages(self, queues: dict[str, Queue]) -> None:
+        now = self._clock()
+        for channel_id, queue in queues.items():
+            oldest = min(item.created for item in queue.items)
+            self.metrics.queue_age(channel_id, (now - oldest).total_seconds())
+
+    async def _drain(
+        self,
+        queues: dict[str, Queue],
+        states: dict[str, ChatState],
+        names: Names,
+        stop: asyncio.Event | None,
+        max_wait: float,
+        outcomes: Counter[str],
+    ) -> int:
+        """Send the queued deliveries fairly; returns how many were started."""
+        waiting = {c: deque(q.items) for c, q in queues.items()}
+        chat = {c: states[c].chat_id if c in states else c for c in waiting}
+        served: dict[str, int] = {}
+        turns = itertools.count()
+        running: dict[asyncio.Task[str], str] = {}
+        started = 0
+        self._deliverer.blocked.clear()
         try:
-            message = format_article(article, source_name)
-        except Exception as exc:  # never sent: safe to record as failed
-            log.exception("could not format article %s", claimed.article.id)
-            await outbox.failed(delivery, f"format error: {exc}", self._clock())
-            return "failed"
-        await self._pacer.acquire(delivery.chat_id)
-        try:
-            message_id = await self._sender.send(delivery.chat_id, message)
-        except RetryLater as exc:
-            self._pacer.pause(delivery.chat_id, exc.retry_after)
-            at = self._clock() + timedelta(seconds=exc.retry_after)
-            await outbox.retry(delivery, at, str(exc), self._clock())
-            log.info("delivery %s to %s retried later: %s", delivery.id, delivery.chat_id, exc)
-            return "pending"
-        except PermanentFailure as exc:
-            await outbox.failed(delivery, str(exc), self._clock())
-            log.warning("delivery %s to %s failed: %s", delivery.id, delivery.chat_id, exc)
-            return "failed"
-        except (OutcomeUnknown, Exception) as exc:
-            await outbox.unknown(delivery, str(exc), self._clock())
-            log.warning("delivery %s to %s outcome unknown: %s", delivery.id, delivery.chat_id, exc)
-            return "unknown"
-        await outbox.sent(delivery, message_id, self._clock())
-        return "sent"
+            while True:
+                for channel in self._deliverer.blocked & waiting.keys():
+                    del waiting[channel]
+                if self._deliverer.unreachable:
+                    waiting.clear()
+                busy = set(running.values())
+                idle = [c for c in waiting if c not in busy]
+                stopping = stop is not None and stop.is_set()
+                if idle and len(running) < self._options.concurrency and not stopping:
+                    channel = min(
+                        idle, key=lambda c: (self._pacer.ready_in(chat[c]), served.get(c, -1))
+                    )
+                    wait = self._pacer.ready_in(chat[channel])
+                    if wait <= SLACK:
+                        item = waiting[channel].popleft()
+                        if not waiting[channel]:
+                            del waiting[channel]
+                        served[channel] = next(turns)
+                        running[asyncio.create_task(self._one(item, names))] = channel
+                        started += 1
+                        continue
+                    if not running and wait <= max_wait:
+                        # Nobody can send yet: wait here rather than in a send that would
+                        # book a slot far ahead and hold up chats that become free first.
+                        await self._pacer.sleep(wait)
+                        continue
+                if not running:
+                    break
+                done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    del running[task]
+                    outcomes[task.result()] += 1
+        finally:
+            if running:
+                for result in await asyncio.gather(*running, return_exceptions=True):
+                    if isinstance(result, str):
+                        outcomes[result] += 1
+        if stop is not None and stop.is_set():
+            waiting.clear()
+        ready = [self._pacer.ready_in(chat[c]) for c in waiting]
+        self._next_ready = min(ready, default=None)
+        return started
+
+    async def _one(self, item: Due, names: Names) -> str:
+        """Claim one delivery and deliver it ("" when another worker took it first)."""
+        claimed = await self._store.outbox.claim_items([item], self._clock())
+        if not claimed:
+            return ""
+        return await self._deliverer.deliver(claimed[0], names)

@@ -26,13 +26,12 @@ import httpx
 import uvicorn
 from pydantic import SecretStr
 
-from bot.deliver import Options
 from bot.dispatch import Dispatcher
 from bot.dryrun import DryRunSender
 from bot.format import Style
 from bot.limits import Pacer
 from bot.metrics import DeliveryMetrics
-from bot.policy import ChannelPolicy, channel_policies
+from bot.policy import ChannelPolicy, Options, channel_policies
 from bot.summaries import ChannelSummaries, Choice
 from bot.telegram import Sender, TelegramSender, build_bot
 from feeds.catalog import Catalog

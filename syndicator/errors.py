@@ -14,7 +14,11 @@ these classes::
     ├── InputError           a line given to `syndicator summarize` is not an article
     └── DeliveryError        a Telegram call failed (from python-telegram-bot)
         ├── RetryLater       definitely not sent (429, connect error, pool timeout): retry
+        │   ├── FloodControl 429: this chat must wait `retry_after` seconds
+        │   └── ChatMoved    the group became a supergroup: resend to its new chat id
         ├── PermanentFailure definitely not sent and never will be (400, 403, chat not found)
+        │   └── ChatUnavailable  the bot cannot post there at all (removed, no rights,
+        │                        chat not found): the channel is paused
         └── OutcomeUnknown   the request may have reached Telegram (read timeout, 5xx)
 """
 
@@ -78,8 +82,24 @@ class RetryLater(DeliveryError):
         self.retry_after = retry_after
 
 
+class FloodControl(RetryLater):
+    """Telegram answered 429: nothing more to this chat for `retry_after` seconds."""
+
+
+class ChatMoved(RetryLater):
+    """Telegram moved the chat (a group upgraded to a supergroup): send to `new_chat_id`."""
+
+    def __init__(self, message: str, *, new_chat_id: str) -> None:
+        super().__init__(message)
+        self.new_chat_id = new_chat_id
+
+
 class PermanentFailure(DeliveryError):
     """Telegram refused the message for a reason that retrying will not fix."""
+
+
+class ChatUnavailable(PermanentFailure):
+    """The bot cannot post in the chat at all (removed, no rights, no such chat)."""
 
 
 class OutcomeUnknown(DeliveryError):

@@ -85,6 +85,20 @@ class DeliveryState(StrEnum):
     SENT = "sent"
     FAILED = "failed"
     UNKNOWN = "unknown"
+    SKIPPED = "skipped"  # never sent on purpose: a channel's backlog skipped to now
+
+
+class DeliveryKind(StrEnum):
+    POST = "post"  # a new message for an article
+    EDIT = "edit"  # a correction of a sent post: the same message, edited
+
+
+class MessageKind(StrEnum):
+    """What a sent post became in its chat (decides how a correction edits it)."""
+
+    TEXT = "text"
+    PHOTO = "photo"
+    DIGEST = "digest"  # one line of a digest message: never edited
 
 
 @dataclass(frozen=True)
@@ -97,6 +111,10 @@ class Delivery:
     chat_id: str
     state: DeliveryState
     attempt: int
+    kind: DeliveryKind = DeliveryKind.POST
+    # an edit: the post it corrects (its message id and kind in the chat)
+    message_id: int | None = None
+    message_kind: MessageKind | None = None
 
 
 @dataclass(frozen=True)

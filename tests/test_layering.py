@@ -41,6 +41,10 @@ PURE = [
     "feeds.opml",
     "feeds.index",
     "bot.format",
+    "bot.dates",
+    "bot.digest",
+    "bot.policy",
+    "bot.metrics",
 ]
 FORBIDDEN = frozenset(
     {

@@ -8,8 +8,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from syndicator.store.articles import Articles, Changed
 from syndicator.store.chats import Chats
+from syndicator.store.claims import Claimed
 from syndicator.store.corrections import Corrections
-from syndicator.store.outbox import Claimed, Outbox
+from syndicator.store.outbox import Outbox
 from syndicator.store.registry import Registry
 from syndicator.store.reports import Reports
 

@@ -196,6 +196,32 @@ deliveries = Table(
     Column("last_error", Text),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
-    UniqueConstraint("article_id", "channel_id"),
+    # post: a new message; edit: the correction of a sent post (model.DeliveryKind)
+    Column("kind", String(8), nullable=False, default="post", server_default=text("'post'")),
+    Column("revision", Integer),  # the article revision the message shows (or tried to)
+    Column("message_kind", String(8)),  # text | photo | digest, once sent (model.MessageKind)
+    Column("message_hash", String(64)),  # of the sent HTML: an unchanged correction is no edit
+    Column("sent_at", UTCDateTime),
+    UniqueConstraint("article_id", "channel_id", "kind"),
     Index(None, "state", "next_attempt_at"),
+    Index(None, "channel_id", "state"),
+    Index(None, "sent_at"),
+)
+
+# What the dispatcher learnt about each channel's chat, kept apart from `channels` (which
+# follows the config file): a new chat id after a group migration, a flood-control pause
+# that must outlive a restart, a pause after the bot was removed, the last digest sent.
+channel_state = Table(
+    "channel_state",
+    metadata,
+    Column(
+        "channel_id", String(64), ForeignKey("channels.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("moved_from", String(64)),  # the configured chat id Telegram migrated ...
+    Column("moved_to", String(64)),  # ... to this one (used while the config still says from)
+    Column("not_before", UTCDateTime),  # 429: no send to this chat before then
+    Column("paused_chat", String(64)),  # the chat the bot cannot post to (paused channel) ...
+    Column("paused_reason", Text),  # ... and why
+    Column("paused_at", UTCDateTime),
+    Column("last_digest_at", UTCDateTime),  # the digest slot last sent (digest mode)
 )

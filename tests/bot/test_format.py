@@ -1,15 +1,30 @@
-"""Telegram message formatting: escaping, right-to-left lines and UTF-16 length limits."""
+"""Telegram message formatting: golden messages, escaping, right-to-left lines, photo or
+text, and Telegram's limits in UTF-16 units. Every message is also parsed by the fake Bot
+API's strict HTML parser, which is what Telegram would accept."""
 
 from __future__ import annotations
 
 import html
-import re
+import unicodedata
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.format import ELLIPSIS, READ_MORE, RLM, TEXT_LIMIT, format_article, rtl, utf16_len
-from syndicator.model import Article
+from bot.format import (
+    CAPTION_LIMIT,
+    ELLIPSIS,
+    RLM,
+    TEXT_LIMIT,
+    Message,
+    Style,
+    format_article,
+    hashtag,
+    rtl,
+    utf16_len,
+)
+from syndicator.model import Article, MessageKind
+from tests.fakes.telegram_html import parse_html
 
 WHEN = datetime(2017, 10, 19, 18, 30, tzinfo=UTC)
 TITLE = "روسيا تتجه لمؤتمر شعوب سوريا لمصالحة الأسد و المعارضة !!"
@@ -19,9 +34,14 @@ SUMMARY = (
     "الانتهاء ، و ذلك بفضل جهود كلّ الذين يحاربون تنظيمي ( داعش ) و ( جبهة النصرة ) ” ."
 )
 URL = "https://news.example.com/2017/10/19/russia-syria/?p=4411&lang=ar"
+IMAGE = "https://news.example.com/wp-content/uploads/2017/10/lavrov.jpg"
+DAMASCUS = Style(zone=ZoneInfo("Asia/Damascus"))
+CATEGORIES = ("الشأن السوري", "عربي ودولي")
 
 
-def article(title: str = TITLE, summary: str = SUMMARY, url: str = URL) -> Article:
+def article(
+    title: str = TITLE, summary: str = SUMMARY, url: str = URL, image: str | None = None
+) -> Article:
     return Article(
         source_id="syria-news",
         guid="p-4411",
@@ -33,40 +53,85 @@ def article(title: str = TITLE, summary: str = SUMMARY, url: str = URL) -> Artic
         published=WHEN,
         updated=WHEN,
         content_hash="0" * 64,
-        categories=("syria",),
+        categories=("syria", "world"),
         id=7,
+        image=image,
     )
 
 
-def visible(markup: str) -> str:
-    """The text Telegram shows for HTML markup: tags removed, entities unescaped."""
-    return html.unescape(re.sub(r"<[^>]*>", "", markup))
+def shown(message: Message) -> str:
+    """What Telegram shows, as its HTML parser (the fake's strict twin) reads it."""
+    parsed = parse_html(message.html)
+    assert len(parsed.entities) <= 100
+    return parsed.text
 
 
-def test_golden_message() -> None:
-    message = format_article(article(), "شبكة الأخبار")
-    assert message.html == (
+def message(a: Article | None = None, source: str = "شبكة الأخبار", **style: object) -> Message:
+    options = {"zone": ZoneInfo("Asia/Damascus"), **style}
+    return format_article(a or article(), source, CATEGORIES, Style(**options))  # type: ignore[arg-type]
+
+
+def test_golden_text_message() -> None:
+    sent = message()
+    assert sent.html == (
         "<b>روسيا تتجه لمؤتمر شعوب سوريا لمصالحة الأسد و المعارضة !!</b>\n"
         "\n"
         "قال وزير الخارجية الروسي سيرغي لافروف ، مساء اليوم الخميس التاسع عشر من أكتوبر/ تشرين "
         "الأول الجاري : إنّ ” تحقيق النجاح النهائي في مكافحة الإرهاب في سوريا أصبح على وشك "
         "الانتهاء ، و ذلك بفضل جهود كلّ الذين يحاربون تنظيمي ( داعش ) و ( جبهة النصرة ) ” .\n"
         "\n"
-        "المصدر: شبكة الأخبار\n"
-        '\u200f<a href="https://news.example.com/2017/10/19/russia-syria/?p=4411&amp;lang=ar">'
-        "اقرأ المزيد</a>"
+        "المصدر: شبكة الأخبار · 19 تشرين الأول 2017، 21:30 بتوقيت دمشق\n"
+        f"{RLM}#الشأن_السوري #عربي_ودولي"
     )
-    assert message.url == URL
-    assert message.button_text == READ_MORE == "اقرأ المزيد"
+    assert sent.kind is MessageKind.TEXT
+    assert sent.url == URL
+    assert sent.preview == URL
+    assert sent.button_text == "اقرأ المزيد"
+    assert not sent.silent
 
 
-def test_empty_summary_leaves_no_blank_block() -> None:
-    message = format_article(article(summary=""), "شبكة الأخبار")
-    assert message.html == (
-        f"<b>{TITLE}</b>\n\nالمصدر: شبكة الأخبار\n{RLM}"
-        '<a href="https://news.example.com/2017/10/19/russia-syria/?p=4411&amp;lang=ar">'
-        "اقرأ المزيد</a>"
+def test_golden_photo_message_with_a_latin_title() -> None:
+    sent = message(article(title="BBC: iPhone 15 يصل إلى الأسواق السورية", image=IMAGE))
+    assert sent.kind is MessageKind.PHOTO
+    assert sent.photo == IMAGE
+    assert sent.html == (
+        f"<b>{RLM}BBC: iPhone 15 يصل إلى الأسواق السورية</b>\n"
+        "\n"
+        f"{SUMMARY}\n"
+        "\n"
+        "المصدر: شبكة الأخبار · 19 تشرين الأول 2017، 21:30 بتوقيت دمشق\n"
+        f"{RLM}#الشأن_السوري #عربي_ودولي"
     )
+    assert sent.fallback is not None
+    assert sent.fallback.kind is MessageKind.TEXT
+    assert sent.fallback.html == sent.html
+    assert utf16_len(shown(sent)) <= CAPTION_LIMIT
+
+
+def test_golden_options_off_and_another_zone() -> None:
+    sent = message(source="", zone=ZoneInfo("Africa/Cairo"), hashtags=False, preview=False)
+    assert sent.html.endswith("\n\nنُشر في 19 أكتوبر 2017، 20:30 بتوقيت القاهرة")
+    assert sent.preview is None
+    unnamed = message(zone=ZoneInfo("America/New_York"), silent=True)
+    assert "19 أكتوبر 2017، 14:30 بتوقيت غرينتش-4" in unnamed.html
+    assert unnamed.silent
+
+
+def test_a_caption_that_would_be_cut_makes_a_text_message() -> None:
+    long = " ".join([SUMMARY] * 4)
+    sent = message(article(summary=long, image=IMAGE))
+    assert sent.kind is MessageKind.TEXT
+    assert long in shown(sent)
+    # An edit of a photo message must fit the caption: it is cut there instead.
+    caption = format_article(article(summary=long, image=IMAGE), "م", (), kind=MessageKind.PHOTO)
+    assert caption.kind is MessageKind.PHOTO
+    assert utf16_len(shown(caption)) <= CAPTION_LIMIT
+    assert ELLIPSIS in shown(caption)
+
+
+@pytest.mark.parametrize("image", ["", "data:image/png;base64,AAAA", "/relative.jpg", None])
+def test_only_web_images_make_photos(image: str | None) -> None:
+    assert message(article(image=image)).kind is MessageKind.TEXT
 
 
 @pytest.mark.parametrize(
@@ -90,33 +155,19 @@ def test_empty_summary_leaves_no_blank_block() -> None:
     ],
 )
 def test_title_is_escaped(title: str, expected: str) -> None:
-    message = format_article(article(title=title), "شبكة الأخبار")
-    first_block = message.html.split("\n\n")[0]
+    sent = message(article(title=title))
+    first_block = sent.html.split("\n\n")[0]
     assert first_block == expected
-    assert visible(first_block) == title
+    assert shown(sent).split("\n\n")[0] == title
 
 
-def test_summary_and_source_are_escaped() -> None:
-    message = format_article(article(summary="تركيا & إيران <و> قطر"), "Al <Akhbar> & Co")
-    assert "\n\nتركيا &amp; إيران &lt;و&gt; قطر\n\n" in message.html
-    assert f"المصدر: Al &lt;Akhbar&gt; &amp; Co\n{RLM}<a href=" in message.html
-
-
-@pytest.mark.parametrize(
-    ("url", "href"),
-    [
-        pytest.param(URL, URL.replace("&", "&amp;"), id="ampersand"),
-        pytest.param(
-            'https://news.example.com/?q="x"&a=<b>',
-            "https://news.example.com/?q=&quot;x&quot;&amp;a=&lt;b&gt;",
-            id="quotes-and-brackets",
-        ),
-    ],
-)
-def test_url_is_escaped_in_href(url: str, href: str) -> None:
-    message = format_article(article(url=url), "شبكة الأخبار")
-    assert f'<a href="{href}">{READ_MORE}</a>' in message.html
-    assert message.url == url
+def test_hostile_summary_and_source_are_escaped() -> None:
+    hostile = "تركيا & إيران <و> قطر </b><a href='x'> <script>alert(1)</script> &amp; &#0;"
+    sent = message(article(summary=hostile), source="Al <Akhbar> & Co</i>")
+    text = shown(sent)  # the strict parser accepts it
+    assert f"\n\n{hostile}\n\n" in text
+    assert "المصدر: Al <Akhbar> & Co</i> · " in text
+    assert len(parse_html(sent.html).entities) == 1  # only the bold title
 
 
 @pytest.mark.parametrize(
@@ -134,9 +185,20 @@ def test_url_is_escaped_in_href(url: str, href: str) -> None:
     ],
 )
 def test_title_direction_mark(title: str, needs_mark: bool) -> None:
-    first_line = format_article(article(title=title), "شبكة الأخبار").html.split("\n")[0]
+    first_line = message(article(title=title)).html.split("\n")[0]
     expected = f"<b>{RLM if needs_mark else ''}{html.escape(title, quote=False)}</b>"
     assert first_line == expected
+
+
+def test_every_line_starts_right_to_left() -> None:
+    summary = "2017: عام صعب.\nBBC قالت إن الاجتماع انتهى.\n🔴 عاجل\n\n\n«اقتباس» طويل"
+    for sent in (
+        message(article(title="iPhone 15", summary=summary)),
+        message(article(summary=summary), source="BBC Arabic"),
+    ):
+        for line in shown(sent).split("\n"):
+            if line:
+                assert unicodedata.bidirectional(line[0]) in ("R", "AL"), repr(line)
 
 
 @pytest.mark.parametrize(
@@ -152,6 +214,22 @@ def test_title_direction_mark(title: str, needs_mark: bool) -> None:
 )
 def test_rtl(line: str, expected: str) -> None:
     assert rtl(line) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "tag"),
+    [
+        ("الشأن السوري", "#الشأن_السوري"),
+        ("عربي ودولي", "#عربي_ودولي"),
+        ("ثقافة وفنون", "#ثقافة_وفنون"),
+        ("اقتصاد - أعمال", "#اقتصاد_أعمال"),
+        ("رِياضَة", "#رياضة"),  # diacritics would break the hashtag
+        ("COVID-19 في سوريا", "#COVID_19_في_سوريا"),
+        ("!!!", ""),
+    ],
+)
+def test_hashtag(name: str, tag: str) -> None:
+    assert hashtag(name) == tag
 
 
 @pytest.mark.parametrize(
@@ -186,35 +264,42 @@ def long_summary(unit: str, length: int) -> str:
         ),
     ],
 )
-def test_long_summary_fits_telegram_limit(summary: str, source: str) -> None:
-    message = format_article(article(summary=summary), source)
-    text = visible(message.html)
-    assert utf16_len(text) <= TEXT_LIMIT
-    assert utf16_len(text) > TEXT_LIMIT - 100  # cut close to the limit, not far below it
-    title, shown, footer = text.split("\n\n")
+@pytest.mark.parametrize(("image", "limit"), [(None, TEXT_LIMIT), (IMAGE, CAPTION_LIMIT)])
+def test_long_summary_fits_telegram_limit(
+    summary: str, source: str, image: str | None, limit: int
+) -> None:
+    kind = MessageKind.PHOTO if image else None
+    sent = format_article(article(summary=summary, image=image), source, CATEGORIES, kind=kind)
+    text = shown(sent)
+    assert utf16_len(text) <= limit
+    assert utf16_len(text) > limit - 100  # cut close to the limit, not far below it
+    title, body, footer = text.split("\n\n")
     assert title == TITLE
-    assert shown.endswith(ELLIPSIS)
-    kept = shown.removesuffix(ELLIPSIS).removeprefix(RLM)
+    assert body.endswith(ELLIPSIS)
+    kept = body.removesuffix(ELLIPSIS).removeprefix(RLM)
     assert summary.startswith(kept)
     assert summary[len(kept)] == " "  # cut at a word boundary
-    assert footer == f"المصدر: {source}\n{RLM}{READ_MORE}"
+    assert footer.startswith(rtl(f"المصدر: {source} · "))
 
 
 def test_summary_that_fits_is_not_cut() -> None:
     summary = long_summary(SUMMARY + " ", 3_000).strip()
-    message = format_article(article(summary=summary), "شبكة الأخبار")
-    assert visible(message.html).split("\n\n")[1] == summary
+    assert shown(message(article(summary=summary))).split("\n\n")[1] == summary
 
 
 def test_runaway_title_and_source_are_cut_and_the_message_still_fits() -> None:
     title = long_summary("عنوان طويل جداً بلا نهاية ", 10_000)
     source = long_summary("مصدر ", 5_000)
-    message = format_article(
-        article(title=title, summary=long_summary(SUMMARY + " ", 10_000)), source
-    )
-    text = visible(message.html)
+    sent = message(article(title=title, summary=long_summary(SUMMARY + " ", 10_000)), source)
+    text = shown(sent)
     assert utf16_len(text) <= TEXT_LIMIT
     shown_title, summary, _ = text.split("\n\n")
     assert shown_title.endswith(ELLIPSIS)
     assert utf16_len(shown_title) <= 512
     assert summary.removeprefix(RLM).startswith(SUMMARY[:50])  # the summary is still there
+
+
+def test_fingerprint_follows_what_readers_see() -> None:
+    assert message().fingerprint == message().fingerprint
+    assert message().fingerprint != message(article(title="عنوان مصحح")).fingerprint
+    assert message().fingerprint != message(article(image=IMAGE)).fingerprint

@@ -1,4 +1,5 @@
-"""Pacing: per-chat and global spacing of sends, and pauses after a 429, on a fake clock."""
+"""Pacing: per-chat and global spacing of sends (channels and groups 3 s, private chats 1 s),
+and pauses after a 429, on a fake clock."""
 
 from __future__ import annotations
 
@@ -35,9 +36,15 @@ def fake() -> FakeTime:
     return FakeTime()
 
 
-def pacer(fake: FakeTime, *, global_rate: float = 10.0, per_chat: float = 3.0) -> Pacer:
+def pacer(
+    fake: FakeTime, *, global_rate: float = 10.0, per_chat: float = 3.0, private: float = 1.0
+) -> Pacer:
     return Pacer(
-        global_rate=global_rate, per_chat_interval=per_chat, clock=fake.clock, sleep=fake.sleep
+        global_rate=global_rate,
+        per_chat_interval=per_chat,
+        private_interval=private,
+        clock=fake.clock,
+        sleep=fake.sleep,
     )
 
 
@@ -67,8 +74,25 @@ async def test_spacing(fake: FakeTime, chats: list[str], expected: list[float]) 
 
 
 async def test_global_rate_dominates_when_per_chat_is_shorter(fake: FakeTime) -> None:
-    p = pacer(fake, global_rate=2.0, per_chat=0.1)
+    p = pacer(fake, global_rate=2.0, per_chat=0.1, private=0.1)
     assert await send_times(p, fake, [PRIVATE, PRIVATE, GROUP]) == [0.0, 0.5, 1.0]
+
+
+async def test_private_chats_get_one_message_a_second(fake: FakeTime) -> None:
+    p = pacer(fake)
+    assert await send_times(p, fake, [PRIVATE, PRIVATE, CHANNEL, PRIVATE]) == [
+        0.0, 1.0, 1.1, 2.0,
+    ]  # fmt: skip
+    assert p.interval(PRIVATE) == 1.0
+    assert p.interval(GROUP) == p.interval(CHANNEL) == 3.0
+
+
+async def test_pause_all_holds_every_chat(fake: FakeTime) -> None:
+    p = pacer(fake)
+    p.pause_all(60.0)  # Telegram unreachable, or a storm of 429s
+    p.pause_all(1.0)  # a shorter hold never shortens a longer one
+    assert p.ready_in(CHANNEL) == p.ready_in(PRIVATE) == pytest.approx(60.0)
+    assert await send_times(p, fake, [GROUP, PRIVATE]) == [60.0, 60.1]
 
 
 async def test_no_sleep_when_the_slot_has_passed(fake: FakeTime) -> None:

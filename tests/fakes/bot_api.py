@@ -27,6 +27,14 @@ button with several action fields is rejected; the HTML rules listed in telegram
 Looser: MarkdownV2/Markdown text is accepted without validation (backslash escapes are
 removed for the length check, no entities are produced); message text is not trimmed.
 
+Faults, beyond Telegram's error answers (``fail_next``: any status, 5xx included, with
+``retry_after`` or ``migrate_to_chat_id``): ``slow`` answers late (after posting, so a
+client that gives up cannot know whether it was posted), ``drop`` closes the connection
+without an answer, ``down``/``up`` stop and resume listening on the same port (connections
+refused meanwhile). ``wait_for_calls`` lets a test act while a request is being held.
+Validation helpers live in :mod:`tests.fakes.bot_api_checks`, the HTTP plumbing and faults
+in :mod:`tests.fakes.bot_api_http`.
+
 Chats answer to their numeric id and, when they have a username, to ``@username`` (one chat,
 one rate budget). getChatMember knows the bot and users registered with ``add_member``; other
 users get "Bad Request: user not found". Errors queued with ``fail_next`` are answered after
@@ -49,39 +57,33 @@ Usage::
 from __future__ import annotations
 
 import asyncio
-import json
-import math
 import re
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
 
-from .telegram_html import Entity, EntityParseError, ParsedText, parse_html, utf16_len
+from .bot_api_checks import ApiError
+from .bot_api_checks import Params as _Params
+from .bot_api_checks import SlidingWindows as _SlidingWindows
+from .bot_api_checks import bad as _bad
+from .bot_api_checks import check_caption as _check_caption
+from .bot_api_checks import check_inline_keyboard as _check_inline_keyboard
+from .bot_api_checks import check_status as _check_status
+from .bot_api_checks import check_text as _check_text
+from .bot_api_checks import explicit_entities as _explicit_entities
+from .bot_api_checks import member_json as _member_json
+from .bot_api_http import Fault, Server
+from .telegram_html import EntityParseError, ParsedText, parse_html, utf16_len
 
 DEFAULT_TOKEN = "123456:TEST-fake-token-for-tests-only_abcde"
 
 _PATH_RE = re.compile(r"/bot([^/]*)/([^/]*)")
 _TOKEN_RE = re.compile(r"[0-9]+:[A-Za-z0-9_-]+")
-_MEMBER_STATUSES = frozenset({"creator", "administrator", "member", "restricted", "left", "kicked"})
 _CHAT_TYPES = frozenset({"private", "group", "supergroup", "channel"})
-_BUTTON_ACTIONS = (
-    "url",
-    "callback_data",
-    "web_app",
-    "login_url",
-    "switch_inline_query",
-    "switch_inline_query_current_chat",
-    "switch_inline_query_chosen_chat",
-    "copy_text",
-    "callback_game",
-    "pay",
-)
 _NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly "
     "the same as a current content and reply markup of the message"
@@ -113,6 +115,7 @@ class SentMessage:
     disable_web_page_preview: bool | None
     date: int
     entities: tuple[dict[str, Any], ...] = ()
+    at: float = 0.0  # the fake's `clock` when it was recorded (the rate limits' time)
 
 
 @dataclass(frozen=True)
@@ -126,76 +129,8 @@ class ApiCall:
     method: str
     params: dict[str, Any]
     status: int
-
-
-class ApiError(Exception):
-    """A Telegram error answer: HTTP status, description and optional parameters."""
-
-    def __init__(self, status: int, description: str, parameters: dict[str, int] | None = None):
-        super().__init__(description)
-        self.status = status
-        self.description = description
-        self.parameters = parameters
-
-    def payload(self) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "ok": False,
-            "error_code": self.status,
-            "description": self.description,
-        }
-        if self.parameters:
-            body["parameters"] = self.parameters
-        return body
-
-
-def _bad(reason: str, parameters: dict[str, int] | None = None) -> ApiError:
-    return ApiError(400, f"Bad Request: {reason}", parameters)
-
-
-class _Params:
-    """Typed access to request parameters, coercing strings like Telegram does."""
-
-    def __init__(self, values: dict[str, Any], files: dict[str, bytes]) -> None:
-        self.values = values
-        self.files = files
-
-    def text(self, name: str) -> str | None:
-        value = self.values.get(name)
-        if value is None or isinstance(value, str):
-            return value
-        return json.dumps(value)
-
-    def integer(self, name: str, *, error: str) -> int | None:
-        value = self.values.get(name)
-        if value is None or value == "":
-            return None
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        try:
-            return int(str(value).strip())
-        except ValueError:
-            raise _bad(error) from None
-
-    def flag(self, name: str) -> bool | None:
-        value = self.values.get(name)
-        if value is None:
-            return None
-        return value is True or str(value).lower() in ("true", "1")
-
-    def json(self, name: str, *, error: str) -> Any:
-        value = self.values.get(name)
-        if not isinstance(value, str):
-            return value
-        try:
-            return json.loads(value)
-        except ValueError:
-            raise _bad(error) from None
-
-    def upload(self, name: str) -> bytes | None:
-        value = self.values.get(name)
-        if isinstance(value, str) and value.startswith("attach://"):
-            return self.files.get(value.removeprefix("attach://"))
-        return self.files.get(name)
+    at: float = 0.0  # the fake's `clock` when it was answered
+    retry_after: int | None = None  # of a 429 answer
 
 
 @dataclass
@@ -226,27 +161,6 @@ class _Post:
     photo: str | None
     reply_markup: dict[str, Any] | None
     edit_date: int | None = None
-
-
-class _SlidingWindows:
-    """Timestamps of recent sends per key; answers how long until a slot frees."""
-
-    def __init__(self) -> None:
-        self._hits: dict[object, deque[float]] = {}
-
-    def retry_after(self, key: object, limit: int, window: float, now: float) -> int | None:
-        hits = self._hits.setdefault(key, deque())
-        while hits and hits[0] <= now - window:
-            hits.popleft()
-        if limit <= 0:
-            return math.ceil(window)
-        if len(hits) < limit:
-            return None
-        oldest = hits[len(hits) - limit]  # the send whose expiry frees a slot
-        return max(1, math.ceil(oldest + window - now))
-
-    def record(self, key: object, now: float) -> None:
-        self._hits.setdefault(key, deque()).append(now)
 
 
 class FakeBotAPI:
@@ -284,7 +198,10 @@ class FakeBotAPI:
         self._commands: list[Any] = []
         self._windows = _SlidingWindows()
         self._stopping = False
-        self._server: _Server | None = None
+        self._server: Server | None = None
+        self._faults: dict[str, deque[Fault | None]] = {}
+        self._holding = 0
+        self._address: tuple[str, int] | None = None
         self._thread: threading.Thread | None = None
         self._methods: dict[str, tuple[str, Callable[[_Params], Any]]] = {
             name.lower(): (name, handler)
@@ -310,7 +227,9 @@ class FakeBotAPI:
         if self._server is not None:
             raise RuntimeError("FakeBotAPI is already running")
         self._stopping = False
-        self._server = _Server((self.host, self.port), self)
+        self._server = Server(self._address or (self.host, self.port), self)
+        host, port = self._server.server_address[:2]
+        self._address = (str(host), int(port))
         # stop() waits up to one poll interval for serve_forever to notice
         self._thread = threading.Thread(
             target=self._server.serve_forever,
@@ -349,10 +268,18 @@ class FakeBotAPI:
     @property
     def base_url(self) -> str:
         """``http://127.0.0.1:PORT/bot``: pass as ``telegram.Bot(token, base_url=...)``."""
-        if self._server is None:
+        if self._address is None:
             raise RuntimeError("FakeBotAPI is not running; call start() first")
-        host, port = self._server.server_address[:2]
+        host, port = self._address
         return f"http://{host!s}:{port}/bot"
+
+    def down(self) -> None:
+        """An outage: stop listening (connections are refused); state is kept for `up`."""
+        self.stop()
+
+    def up(self) -> None:
+        """The end of an outage: listen again on the same port."""
+        self.start()
 
     # -- arranging ------------------------------------------------------------------------
 
@@ -421,6 +348,30 @@ class FakeBotAPI:
         with self._cond:
             queue = self._failures.setdefault(method.lower(), deque())
             queue.extend([error] * count)
+
+    def slow(
+        self,
+        method: str,
+        seconds: float,
+        *,
+        count: int = 1,
+        skip: int = 0,
+        processed: bool = True,
+    ) -> None:
+        """Answer ``count`` calls of ``method`` (after the next ``skip``) ``seconds`` late;
+        with ``processed`` the call takes effect (a message is posted) before the wait.
+        ``stop`` cuts the wait short."""
+        self._add_fault(method, Fault("slow", seconds, processed), count, skip)
+
+    def drop(self, method: str, *, count: int = 1, skip: int = 0, processed: bool = True) -> None:
+        """Close the connection of ``count`` calls of ``method`` (after the next ``skip``)
+        without answering, after the call took effect (``processed``) or before."""
+        self._add_fault(method, Fault("drop", 0.0, processed), count, skip)
+
+    def _add_fault(self, method: str, fault: Fault, count: int, skip: int) -> None:
+        with self._cond:
+            queue = self._faults.setdefault(method.lower(), deque())
+            queue.extend([None] * skip + [fault] * count)
 
     def push_update(self, update: dict[str, Any]) -> int:
         """Queue a raw Update for getUpdates; its ``update_id`` is assigned and returned."""
@@ -497,6 +448,22 @@ class FakeBotAPI:
             await asyncio.sleep(0.01)
         return posted
 
+    def wait_for_calls(
+        self, method: str, count: int, timeout: float = 10.0, *, held: bool = False
+    ) -> list[ApiCall]:
+        """Block until ``method`` was called ``count`` times (and, with ``held``, one of
+        them is being held by a ``slow`` fault)."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                calls = [c for c in self._calls if c.method.lower() == method.lower()]
+                if len(calls) >= count and (self._holding or not held):
+                    return calls
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(f"{len(calls)} calls of {method} within {timeout}s")
+                self._cond.wait(min(remaining, 0.05))
+
     def _locked_posted(self, chat_id: int) -> list[SentMessage]:
         with self._cond:
             return self._posted(chat_id)
@@ -521,8 +488,28 @@ class FakeBotAPI:
             except ApiError as error:
                 status, payload = error.status, error.payload()
             recorded = {**values, **{k: f"<upload:{len(v)} bytes>" for k, v in files.items()}}
-            self._calls.append(ApiCall(name, recorded, status))
+            wait = payload.get("parameters", {}).get("retry_after") if status == 429 else None
+            self._calls.append(ApiCall(name, recorded, status, self.clock(), wait))
         return status, payload
+
+    def take_fault(self, path: str) -> Fault | None:
+        """The fault queued for the method of ``path``, if any (called by the server)."""
+        match = _PATH_RE.fullmatch(path)
+        if match is None or match.group(1) != self.token:
+            return None
+        with self._cond:
+            queue = self._faults.get(match.group(2).lower())
+            return queue.popleft() if queue else None
+
+    def hold(self, seconds: float) -> None:
+        """Keep a request thread waiting (a slow answer); `stop` wakes it early."""
+        with self._cond:
+            self._holding += 1
+            self._cond.notify_all()
+            try:
+                self._cond.wait_for(lambda: self._stopping, timeout=seconds)
+            finally:
+                self._holding -= 1
 
     def _dispatch(
         self,
@@ -822,6 +809,7 @@ class FakeBotAPI:
             disable_web_page_preview=params.flag("disable_web_page_preview"),
             date=post.edit_date or post.date,
             entities=tuple(e.to_json() for e in post.body.entities),
+            at=self.clock(),
         )
         self._sent.append(message)
         self._cond.notify_all()
@@ -853,133 +841,11 @@ class FakeBotAPI:
         return data
 
 
-def _check_status(status: str) -> None:
-    if status not in _MEMBER_STATUSES:
-        raise ValueError(f"unknown member status {status!r}; use one of {sorted(_MEMBER_STATUSES)}")
-
-
 def _not_enough(chat_id: int, count: int, timeout: float, posted: list[SentMessage]) -> str:
     return (
         f"chat {chat_id}: expected >= {count} messages within {timeout}s, "
         f"got {len(posted)}: {posted!r}"
     )
-
-
-def _check_text(text: str) -> None:
-    if not text.strip():
-        raise _bad("message text is empty")
-    if utf16_len(text) > 4096:
-        raise _bad("message is too long")
-
-
-def _check_caption(caption: str) -> None:
-    if utf16_len(caption) > 1024:
-        raise _bad("message caption is too long")
-
-
-def _explicit_entities(params: _Params, name: str) -> tuple[Entity, ...]:
-    raw = params.json(name, error="can't parse entities JSON object")
-    if raw is None:
-        return ()
-    if not isinstance(raw, list) or not all(isinstance(e, dict) for e in raw):
-        raise _bad("can't parse entities JSON object")
-    try:
-        return tuple(
-            Entity(
-                str(e["type"]),
-                int(e["offset"]),
-                int(e["length"]),
-                e.get("url"),
-                e.get("language"),
-                e.get("custom_emoji_id"),
-            )
-            for e in raw
-        )
-    except (KeyError, TypeError, ValueError):
-        raise _bad("can't parse entities JSON object") from None
-
-
-def _check_inline_keyboard(rows: Any) -> None:
-    if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
-        raise _bad(
-            'field "inline_keyboard" of the InlineKeyboardMarkup should be an Array of Arrays'
-        )
-    for row in rows:
-        for button in row:
-            _check_button(button)
-
-
-def _check_button(button: Any) -> None:
-    prefix = "can't parse inline keyboard button: "
-    if not isinstance(button, dict):
-        raise _bad(prefix + "InlineKeyboardButton should be an Object")
-    if not isinstance(button.get("text"), str):
-        raise _bad(prefix + 'Field "text" must be of type String')
-    if not button["text"]:
-        raise _bad(prefix + 'Field "text" must be non-empty')
-    actions = [key for key in _BUTTON_ACTIONS if key in button]
-    if not actions:
-        raise _bad(prefix + "Text buttons are unallowed in the inline keyboard")
-    if len(actions) > 1:
-        raise _bad(prefix + f"exactly one of the optional fields must be used, got {actions}")
-    url = button.get("url")
-    if url is not None and not re.match(r"(?i)(https?|tg)://\S+$", str(url)):
-        raise _bad(f"inline keyboard button URL '{url}' is invalid: Wrong HTTP URL")
-    data = button.get("callback_data")
-    if data is not None and not (isinstance(data, str) and 1 <= len(data.encode()) <= 64):
-        raise _bad("BUTTON_DATA_INVALID")
-
-
-_ADMIN_RIGHTS: dict[str, bool] = {
-    "can_be_edited": False,
-    "is_anonymous": False,
-    "can_manage_chat": True,
-    "can_delete_messages": True,
-    "can_manage_video_chats": False,
-    "can_restrict_members": False,
-    "can_promote_members": False,
-    "can_change_info": True,
-    "can_invite_users": True,
-    "can_post_stories": False,
-    "can_edit_stories": False,
-    "can_delete_stories": False,
-}
-_RESTRICTIONS: dict[str, Any] = {
-    "is_member": True,
-    "until_date": 0,
-    **dict.fromkeys(
-        [
-            "can_change_info",
-            "can_invite_users",
-            "can_pin_messages",
-            "can_send_messages",
-            "can_send_polls",
-            "can_send_other_messages",
-            "can_add_web_page_previews",
-            "can_manage_topics",
-            "can_send_audios",
-            "can_send_documents",
-            "can_send_photos",
-            "can_send_videos",
-            "can_send_video_notes",
-            "can_send_voice_notes",
-            "can_edit_tag",
-            "can_react_to_messages",
-        ],
-        False,
-    ),
-}
-_MEMBER_FIELDS: dict[str, dict[str, Any]] = {
-    "creator": {"is_anonymous": False},
-    "administrator": _ADMIN_RIGHTS,
-    "restricted": _RESTRICTIONS,
-    "kicked": {"until_date": 0},
-}
-
-
-def _member_json(status: str, user: dict[str, Any]) -> dict[str, Any]:
-    """A ChatMember object with the fields PTB requires for that status."""
-    return {"status": status, "user": user, **_MEMBER_FIELDS.get(status, {})}
 
 
 def _photo_sizes(post: _Post) -> list[dict[str, Any]]:
@@ -994,93 +860,3 @@ def _update_allowed(update: dict[str, Any], allowed: Any) -> bool:
     if not allowed:
         return True
     return any(key in update for key in allowed)
-
-
-# -- HTTP plumbing ----------------------------------------------------------------------------
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = False  # so server_close() joins the request threads
-    block_on_close = True
-    request_queue_size = 128  # the default 5 resets connections under concurrent sends
-
-    def __init__(self, address: tuple[str, int], fake: FakeBotAPI) -> None:
-        super().__init__(address, _Handler)
-        self.fake = fake
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-    timeout = 10  # seconds a silent client may hold a request thread
-
-    def do_GET(self) -> None:
-        self._serve()
-
-    def do_POST(self) -> None:
-        self._serve()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Silent: request lines carry the token."""
-
-    def _serve(self) -> None:
-        url = urlsplit(self.path)
-        try:
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else b""
-            values, files = _read_params(self.headers.get("Content-Type", ""), body, url.query)
-            status, payload = self.server.fake.handle(url.path, values, files)
-        except ApiError as error:
-            status, payload = error.status, error.payload()
-        except Exception as error:  # a bug in the fake: make it visible to the client
-            status = 500
-            payload = {"ok": False, "error_code": 500, "description": f"fake bug: {error!r}"}
-        data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-
-def _read_params(
-    content_type: str, body: bytes, query: str
-) -> tuple[dict[str, Any], dict[str, bytes]]:
-    values: dict[str, Any] = dict(parse_qsl(query, keep_blank_values=True))
-    files: dict[str, bytes] = {}
-    mime = content_type.split(";", 1)[0].strip().lower()
-    if mime == "application/json" and body:
-        try:
-            decoded = json.loads(body)
-        except ValueError:
-            raise _bad("can't parse JSON body") from None
-        if not isinstance(decoded, dict):
-            raise _bad("can't parse JSON body")
-        values.update(decoded)
-    elif mime == "application/x-www-form-urlencoded":
-        values.update(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
-    elif mime == "multipart/form-data":
-        fields, files = _read_multipart(content_type, body)
-        values.update(fields)
-    return values, files
-
-
-def _read_multipart(content_type: str, body: bytes) -> tuple[dict[str, str], dict[str, bytes]]:
-    boundary = re.search(r'boundary="?([^";]+)"?', content_type)
-    if boundary is None:
-        raise _bad("can't parse multipart body")
-    fields: dict[str, str] = {}
-    files: dict[str, bytes] = {}
-    for part in body.split(b"--" + boundary.group(1).encode())[1:]:
-        if part.startswith(b"--"):
-            break
-        head, _, content = part.partition(b"\r\n\r\n")
-        content = content.removesuffix(b"\r\n")
-        name = re.search(rb'\bname="([^"]*)"', head)
-        if name is None:
-            continue
-        key = name.group(1).decode("utf-8")
-        if re.search(rb"\bfilename\*?=", head):
-            files[key] = content
-        else:
-            fields[key] = content.decode("utf-8")
-    return fields, files

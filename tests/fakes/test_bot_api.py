@@ -631,3 +631,57 @@ def test_stop_ends_long_polls_and_frees_the_port() -> None:
     assert not any(t.name == "fake-bot-api" for t in threading.enumerate())
     with socket.socket() as probe, pytest.raises(ConnectionRefusedError):
         probe.connect(("127.0.0.1", port))
+
+
+# -- faults ------------------------------------------------------------------------------------
+
+
+async def test_slow_answer_after_posting_can_be_waited_for(fake: FakeBotAPI) -> None:
+    fake.slow("sendMessage", 30, skip=1)
+    async with telegram.Bot(DEFAULT_TOKEN, base_url=fake.base_url) as client:
+        await client.send_message(CHANNEL, "أ")  # skipped: answered at once
+        pending = asyncio.create_task(client.send_message(CHANNEL, "ب"))
+        calls = await asyncio.to_thread(fake.wait_for_calls, "sendMessage", 2, 10, held=True)
+        assert [c.status for c in calls] == [200, 200]
+        assert [m.text for m in fake.sent(CHANNEL)] == ["أ", "ب"]  # posted, answer held
+        pending.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await pending
+
+
+async def test_dropped_connection_after_posting(bot: telegram.Bot, fake: FakeBotAPI) -> None:
+    fake.drop("sendMessage")
+    with pytest.raises(telegram.error.NetworkError):
+        await bot.send_message(CHANNEL, "أ")
+    fake.drop("sendMessage", processed=False)
+    with pytest.raises(telegram.error.NetworkError):
+        await bot.send_message(CHANNEL, "ب")
+    await bot.send_message(CHANNEL, "ج")
+    assert [m.text for m in fake.sent(CHANNEL)] == ["أ", "ج"]
+
+
+async def test_down_refuses_connections_and_up_listens_on_the_same_port(fake: FakeBotAPI) -> None:
+    url = fake.base_url
+    fake.down()
+    async with httpx.AsyncClient() as client:
+        with pytest.raises(httpx.ConnectError):
+            await client.get(url + DEFAULT_TOKEN + "/getMe")
+        fake.up()
+        assert fake.base_url == url
+        answer = await client.get(url + DEFAULT_TOKEN + "/getMe")
+    assert answer.json()["ok"] is True
+
+
+async def test_calls_and_messages_carry_the_fakes_clock(
+    bot: telegram.Bot, fake: FakeBotAPI
+) -> None:
+    clock = fake.clock = Clock()
+    fake.channel_per_minute = 1
+    await bot.send_message(CHANNEL, "أ")
+    clock.now += 5
+    with pytest.raises(RetryAfter):
+        await bot.send_message(CHANNEL, "ب")
+    [message] = fake.sent(CHANNEL)
+    assert message.at == 1000.0
+    limited = fake.calls[-1]
+    assert (limited.status, limited.at, limited.retry_after) == (429, 1005.0, 55)

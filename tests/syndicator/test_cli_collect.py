@@ -104,15 +104,18 @@ keywords = ["الطاقة الشمسية", "ميغاواط"]
 slug = "general"
 name = "منوعات"
 
+# One message per article (no backlog digest), so the test can count the story's posts.
 [[channels]]
 id = "syria-news"
 chat_id = "@sham_syria_news"
 categories = ["syria"]
+backlog_newest = 100
 
 [[channels]]
 id = "energy-news"
 chat_id = "@energy_news"
 categories = ["energy"]
+backlog_newest = 100
 {entries}"""
 
 
