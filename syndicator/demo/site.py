@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import MappingProxyType, TracebackType
+from types import MappingProxyType
 from typing import Any
 
 from syndicator.demo import routes
@@ -49,6 +49,7 @@ from syndicator.demo.content import (
     load_articles,
 )
 from syndicator.demo.faults import Faults, RecordedRequest
+from syndicator.demo.loopback import Loopback
 from syndicator.demo.wire import Charset, Response, finish
 
 __all__ = [
@@ -74,7 +75,7 @@ class _Entry:
     modified: datetime | None = None
 
 
-class SampleSite:
+class SampleSite(Loopback):
     """The sample site; `start()` serves it on loopback until `stop()`."""
 
     def __init__(
@@ -104,15 +105,11 @@ class SampleSite:
         self._charset = Charset(encoding, charset_label)
         self._name, self._theme = name, theme
         self._feeds, self._api, self._news_sitemap = feeds, wordpress_api, news_sitemap
-        self._host, self._port = host, port
+        super().__init__(host, port)
         self._clock = clock or (lambda: datetime.now(UTC))
         self._lock = threading.Lock()
-        self._stopping = threading.Event()
         self._log: list[RecordedRequest] = []
         self._faults = Faults()
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
-        self._url: str | None = None
         self._tag_ids: dict[str, int] = {}
         self._author_ids: dict[str, int] = {}
         for article in chosen:
@@ -127,49 +124,15 @@ class SampleSite:
 
     # -- lifecycle -------------------------------------------------------------------------
 
-    def start(self) -> SampleSite:
-        if self._server is not None:
-            raise RuntimeError("SampleSite is already started")
-        server = _Server((self._host, self._port), self)
-        self._url = f"http://{self._host}:{server.server_port}"
-        self._stopping.clear()
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._server = server
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving and free the port; requests held by `slow` are dropped unanswered."""
-        server, thread = self._server, self._thread
-        if server is None or thread is None:
-            return
-        self._stopping.set()
-        server.shutdown()
-        server.server_close()
-        thread.join()
-        self._server = self._thread = None
-
-    def __enter__(self) -> SampleSite:
-        return self if self._server is not None else self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
+    def _bind(self, address: tuple[str, int]) -> ThreadingHTTPServer:
+        return _Server(address, self)
 
     # -- state -----------------------------------------------------------------------------
 
     @property
     def url(self) -> str:
         """`http://127.0.0.1:PORT`, without a trailing slash; only once started."""
-        if self._url is None:
-            raise RuntimeError("SampleSite is not started")
-        return self._url
+        return self.origin
 
     @property
     def name(self) -> str:

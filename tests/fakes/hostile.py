@@ -25,8 +25,9 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any
+
+from syndicator.demo.loopback import Loopback
 
 HUGE_SIZE = 100 * 2**20  # bytes of /huge and /huge-chunked, and (at least) of each bomb expanded
 CHUNK = 64 * 2**10
@@ -100,42 +101,21 @@ _VALID_ITEMS = (
 )
 
 
-class HostileServer:
+class HostileServer(Loopback):
     """The hostile endpoints on loopback; see the module docstring and `url()`."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        self._host, self._port = host, port
+        super().__init__(host, port)
         self._lock = threading.Lock()
-        self._stopping = threading.Event()
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
-        self._base: str | None = None
         self._secret_requested = False
         self._paths: list[str] = []
         self._connections: dict[socket.socket, threading.Thread] = {}
 
-    def start(self) -> HostileServer:
-        if self._server is not None:
-            raise RuntimeError("HostileServer is already started")
-        self._stopping.clear()
-        server = _Server((self._host, self._port), self)
-        self._base = f"http://{self._host}:{server.server_port}"
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._server = server
-        self._thread.start()
-        return self
+    def _bind(self, address: tuple[str, int]) -> ThreadingHTTPServer:
+        return _Server(address, self)
 
-    def stop(self) -> None:
-        """Stop accepting, cut every open connection, join the threads; quick and idempotent."""
-        server, thread = self._server, self._thread
-        if server is None or thread is None:
-            return
-        self._stopping.set()
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    def _after_stop(self) -> None:
+        """Cut every open connection and join the handlers, so stop() is quick."""
         with self._lock:
             connections = list(self._connections.items())
         for conn, _ in connections:
@@ -143,23 +123,9 @@ class HostileServer:
                 conn.shutdown(socket.SHUT_RDWR)  # a blocked send or recv fails at once
         for _, handler in connections:
             handler.join(timeout=1.0)
-        self._server = self._thread = None
-
-    def __enter__(self) -> HostileServer:
-        return self if self._server is not None else self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def url(self, path: str = "/") -> str:
-        if self._base is None:
-            raise RuntimeError("HostileServer is not started")
-        return self._base + path
+        return self.origin + path
 
     @property
     def secret_requested(self) -> bool:

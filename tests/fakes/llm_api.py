@@ -29,10 +29,10 @@ import threading
 from dataclasses import dataclass
 from enum import StrEnum
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any
 
 from syndicator import arabic
+from syndicator.demo.loopback import Loopback
 from syndicator.summarize.llm import TEXT_LABEL
 
 PATH = "/v1/chat/completions"
@@ -72,66 +72,29 @@ class LlmRequest:
         return ""
 
 
-class FakeLlmAPI:
+class FakeLlmAPI(Loopback):
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        self.host, self.port = host, port
+        super().__init__(host, port)
         self.mode = Mode.GOOD
         self.answer: str | None = None
         self.delay = 0.0
         self.slow_seconds = 5.0
         self._lock = threading.Lock()
-        self._stopping = threading.Event()
         self._requests: list[LlmRequest] = []
         self._in_flight = 0
         self._max_in_flight = 0
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
 
     # -- lifecycle ------------------------------------------------------------------------
 
-    def start(self) -> FakeLlmAPI:
-        if self._server is not None:
-            raise RuntimeError("FakeLlmAPI is already running")
-        self._stopping.clear()
-        self._server = _Server((self.host, self.port), self)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.01},
-            name="fake-llm-api",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
+    poll_interval = 0.01
 
-    def stop(self) -> None:
-        """Wake slow answers, stop serving, close the socket and join all threads."""
-        server, thread = self._server, self._thread
-        if server is None:
-            return
-        self._stopping.set()
-        server.shutdown()
-        server.server_close()  # joins the request threads (daemon_threads is False)
-        if thread is not None:
-            thread.join()
-        self._server = self._thread = None
-
-    def __enter__(self) -> FakeLlmAPI:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
+    def _bind(self, address: tuple[str, int]) -> ThreadingHTTPServer:
+        return _Server(address, self)
 
     @property
     def url(self) -> str:
         """``http://127.0.0.1:PORT``."""
-        if self._server is None:
-            raise RuntimeError("FakeLlmAPI is not running; call start() first")
-        return f"http://{self.host}:{self._server.server_port}"
+        return self.origin
 
     @property
     def base_url(self) -> str:

@@ -19,8 +19,9 @@ import threading
 import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from urllib.parse import parse_qs
+
+from syndicator.demo.loopback import Loopback
 
 
 @dataclass(frozen=True)
@@ -34,18 +35,19 @@ class Ping:
         return self.form.get("hub.url", [""])[0]
 
 
-class FakeHub:
+class FakeHub(Loopback):
     def __init__(self) -> None:
         self.pings: list[Ping] = []
         self.status = 204
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        super().__init__()
+
+    def _bind(self, address: tuple[str, int]) -> ThreadingHTTPServer:
+        return ThreadingHTTPServer(address, self._handler())
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}/"
+        return f"{self.origin}/"
 
     def topics(self) -> list[str]:
         with self._lock:
@@ -57,20 +59,6 @@ class FakeHub:
         while not wanted <= set(self.topics()) and time.monotonic() < deadline:
             time.sleep(0.02)
         return self.topics()
-
-    def __enter__(self) -> FakeHub:
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join()
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         hub = self
