@@ -35,8 +35,10 @@ lint: $(VENV)/.installed-test
 
 check: lint test
 
+# Every benchmark, each beside its floor, written into docs/benchmarks.md;
+# `make bench BENCH_ARGS=--load` adds the 10-minute load test (docs/benchmarks.md).
 bench: $(VENV)/.installed-test
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 # docs/config-reference.md, generated from syndicator/config.py (tests/test_configref.py).
 docs: $(VENV)/.installed

@@ -19,11 +19,13 @@ import json
 import os
 import random
 import statistics
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench.report import Section, Table
 from syndicator import arabic
 from syndicator.cluster import SHINGLE, Fingerprint, fingerprint, is_near_duplicate, similarity
 from syndicator.demo.site import load_articles
@@ -38,6 +40,7 @@ DEV_SET = Path(
 SEED = 20260101
 VARIANTS = 3  # synthetic republications per article
 SPEED_ROUNDS = 3
+QUICK_LIMIT = 60  # articles of the dev set in a quick run
 CITIES = ("دمشق", "بيروت", "القاهرة", "عمّان", "بغداد", "الرياض", "لندن")
 TRAILERS = ("المصدر: وكالات", "المصدر: بي بي سي عربي", "تابعونا على تلغرام وفيسبوك", "(رويترز)")
 HARAKAT = "\u064e\u064f\u0650\u0651\u0652\u064b"
@@ -169,7 +172,7 @@ def _share_band(a: Fingerprint, b: Fingerprint) -> bool:
 
 
 def _rate(count: int, total: int) -> str:
-    return f"{count:>6} / {total:<6} = {count / total:.4f}"
+    return f"{count:,} / {total:,} ({100 * count / total:.2f} %)"
 
 
 def _per_second(run: Callable[[Doc], object], docs: Sequence[Doc]) -> float:
@@ -182,11 +185,15 @@ def _per_second(run: Callable[[Doc], object], docs: Sequence[Doc]) -> float:
     return len(docs) / best
 
 
-def main() -> None:
+def measure(limit: int = 0) -> Section:
+    """The whole evaluation on the dev set (its first `limit` articles when given)."""
     if not DEV_SET.is_file():
-        print(f"skipped: no dev set at {DEV_SET}")
-        return
-    docs = load(DEV_SET)
+        return Section(
+            "cluster",
+            "Near-duplicate detection",
+            notes=(f"skipped: no dev set at {DEV_SET} (set SYNDICATOR_DEV_SET)",),
+        )
+    docs = load(DEV_SET)[: limit or None]
     fps = [fingerprint(d.title, d.text) for d in docs]
     sims = [simhash(d) for d in docs]
     pairs = list(itertools.combinations(range(len(docs)), 2))
@@ -209,10 +216,8 @@ def main() -> None:
     wire_sets = [set(_shingle_hashes(Doc(a.title, a.paragraphs))) for a in wire]
     wire_jaccard = len(wire_sets[0] & wire_sets[1]) / len(wire_sets[0] | wire_sets[1])
 
-    print(f"dev set: {len(docs)} articles, {len(pairs)} pairs")
-    print(f"{'measure':<46} {'MinHash (cluster.py)':<34} SimHash-64 baseline")
     rows = [
-        ("false-positive pairs (confirm step)", _rate(false_pos, len(pairs)), ""),
+        ("false-positive pairs (confirm step)", _rate(false_pos, len(pairs)), "–"),
         (
             "candidate pairs (share a band key)",
             _rate(candidates, len(pairs)),
@@ -231,13 +236,17 @@ def main() -> None:
                 _rate(result.banded, result.total),
                 _rate(result.simhash_banded, result.total),
             ),
-            (f"{name}: recall via confirm step", _rate(result.confirmed, result.total), ""),
-            (f"{name}: recall via both (store + confirm)", _rate(result.both, result.total), ""),
+            (f"{name}: recall via confirm step", _rate(result.confirmed, result.total), "–"),
+            (
+                f"{name}: recall via both (store + confirm)",
+                _rate(result.both, result.total),
+                "–",
+            ),
             (
                 f"{name}: similarity - exact Jaccard",
                 f"mean {statistics.fmean(result.errors):+.3f} "
                 f"sd {statistics.pstdev(result.errors):.3f}",
-                "",
+                "–",
             ),
             (
                 f"{name}: farthest republication",
@@ -247,18 +256,49 @@ def main() -> None:
         ]
     rows.append(
         (
-            "speed, articles/s (arabic.words alone)",
-            f"{fp_rate:,.0f} ({words_rate:,.0f})",
-            f"words / fingerprint time {words_rate / fp_rate:.2f}x",
+            "fingerprint speed (floor: tokenizing alone)",
+            f"{fp_rate:,.0f} articles/s ({words_rate:,.0f}): {fp_rate / words_rate:.2f} x floor",
+            "–",
         )
     )
-    for name, ours, baseline in rows:
-        print(f"{name:<46} {ours:<34} {baseline}".rstrip())
-    print(
-        f"fixture 1005/1006 (same wire story, reworded): similarity "
-        f"{similarity(*wire_fps):.3f}, exact shingle Jaccard {wire_jaccard:.3f}, "
-        f"near-duplicate {is_near_duplicate(*wire_fps)}, share a band {_share_band(*wire_fps)}"
+    near = is_near_duplicate(*wire_fps)
+    table = Table(
+        (f"measure ({len(docs)} articles, {len(pairs):,} pairs)", "MinHash (cluster.py)",
+         "SimHash-64 baseline"),
+        rows,
+    )  # fmt: skip
+    return Section(
+        "cluster",
+        "Near-duplicate detection",
+        (table,),
+        (
+            f"fixture 1005/1006 (same wire story, reworded): similarity "
+            f"{similarity(*wire_fps):.3f}, exact shingle Jaccard {wire_jaccard:.3f}, "
+            f"{'grouped' if near else 'not grouped'}, "
+            f"{'share' if _share_band(*wire_fps) else 'share no'} band key",
+        ),
+        {
+            "false_positives": false_pos,
+            "recall_mixed": mixed.both / mixed.total,
+            "recall_every": every.both / every.total,
+            "per_second": fp_rate,
+        },
+        (
+            f"{false_pos} false positives / {len(pairs):,} pairs; recall "
+            f"{mixed.both}/{mixed.total} and {every.both}/{every.total}",
+            f"SimHash-64: {mixed.simhash_banded}/{mixed.total} and "
+            f"{every.simhash_banded}/{every.total}",
+            f"{fp_rate:,.0f} articles/s = {fp_rate / words_rate:.2f} x tokenizing",
+        ),
     )
+
+
+def run(quick: bool = False) -> Section:
+    return measure(QUICK_LIMIT if quick else 0)
+
+
+def main(argv: list[str] | None = None) -> None:
+    print(run("--quick" in (sys.argv[1:] if argv is None else argv)).markdown())
 
 
 if __name__ == "__main__":

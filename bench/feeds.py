@@ -24,6 +24,7 @@ import asyncio
 import multiprocessing
 import socket
 import statistics
+import sys
 import tempfile
 import time
 from dataclasses import replace
@@ -33,6 +34,7 @@ from pathlib import Path
 
 import httpx
 
+from bench.report import Section, Table, verdict
 from feeds.render import FeedDoc, render
 from syndicator.demo.site import load_articles
 from syndicator.model import Article, Category, Source
@@ -41,6 +43,7 @@ START = datetime(2026, 11, 29, 8, 0, tzinfo=UTC)
 CONNECTIONS = 32
 SECONDS = 3.0
 ROUNDS = 3
+TARGET = 0.8  # cached GETs against the floor
 PATH = "/feeds/syria.rss"
 CATEGORY_NAMES = {"syria": "الشأن السوري", "world": "عربي ودولي"}
 VALIDATORS = ("etag", "last-modified", "cache-control", "vary", "link")
@@ -74,7 +77,8 @@ def articles(count: int) -> list[Article]:
     return made[::-1]
 
 
-def render_times() -> None:
+def render_times(quick: bool = False) -> Table:
+    rows = []
     for count in (50, 500):
         doc = FeedDoc(
             "syria", "الشأن السوري - أخبار", "آخر أخبار الشأن السوري",
@@ -84,12 +88,13 @@ def render_times() -> None:
         figures = []
         for fmt in ("rss", "atom", "json"):
             best, size = float("inf"), 0
-            for _ in range(7 if count == 50 else 3):
+            for _ in range(1 if quick else 7 if count == 50 else 3):
                 started = time.perf_counter()
                 size = len(render(doc, fmt).body)
                 best = min(best, time.perf_counter() - started)
-            figures.append(f"{fmt} {best * 1000:.1f} ms ({size // 1024} KiB)")
-        print(f"render {count} entries: " + ", ".join(figures))
+            figures.append(f"{best * 1000:.1f} ms ({size // 1024} KiB)")
+        rows.append((f"render {count} entries", *figures))
+    return Table(("", "RSS", "Atom", "JSON Feed"), rows)
 
 
 # -- servers -------------------------------------------------------------------------------
@@ -220,14 +225,14 @@ def load(port: int, headers: str, seconds: float, out: Connection) -> None:
 
 
 def _measure(
-    context: multiprocessing.context.SpawnContext, port: int, headers: str
+    context: multiprocessing.context.SpawnContext, port: int, headers: str, seconds: float
 ) -> tuple[float, list[int]]:
     receive, send = context.Pipe(duplex=False)
-    process = context.Process(target=load, args=(port, headers, SECONDS, send))
+    process = context.Process(target=load, args=(port, headers, seconds, send))
     process.start()
     counts: list[int] = receive.recv()
     process.join()
-    return counts[0] / SECONDS + counts[1] / SECONDS, counts
+    return counts[0] / seconds + counts[1] / seconds, counts
 
 
 def _wait(url: str, headers: dict[str, str] | None = None) -> httpx.Response:
@@ -244,7 +249,7 @@ def _wait(url: str, headers: dict[str, str] | None = None) -> httpx.Response:
         time.sleep(0.1)
 
 
-def serving() -> None:
+def serving(seconds: float = SECONDS, rounds: int = ROUNDS) -> tuple[Table, dict[str, float]]:
     context = multiprocessing.get_context("spawn")
     with tempfile.TemporaryDirectory() as tmp:
         database = f"sqlite:///{Path(tmp) / 'feeds.db'}"
@@ -264,7 +269,7 @@ def serving() -> None:
                 )
                 floors[-1].start()
                 _wait(f"http://127.0.0.1:{args[0]}{PATH}")
-            _compare(context, ports, first)
+            return _compare(context, ports, first, seconds, rounds)
         finally:
             for process in [ours, *floors]:
                 process.terminate()
@@ -272,36 +277,80 @@ def serving() -> None:
 
 
 def _compare(
-    context: multiprocessing.context.SpawnContext, ports: dict[str, int], first: httpx.Response
-) -> None:
+    context: multiprocessing.context.SpawnContext,
+    ports: dict[str, int],
+    first: httpx.Response,
+    seconds: float,
+    rounds: int,
+) -> tuple[Table, dict[str, float]]:
     identity = "Accept-Encoding: identity\r\n"
     conditional = identity + f"If-None-Match: {first.headers['etag']}\r\n"
     runs = (
-        ("floor", "floor (Starlette+uvicorn, fixed bytes)", identity, 0),
-        ("dressed", "floor with our headers (ETag, dates, caching, Vary, Link)", identity, 0),
+        ("floor", "floor (req/s)", identity, 0),
+        ("dressed", "floor + our headers", identity, 0),
         ("ours", "cached GET", identity, 0),
         ("ours", "304 answers", conditional, 1),
     )
     results: dict[str, list[float]] = {label: [] for _, label, _, _ in runs}
-    for _ in range(ROUNDS):
+    rows = []
+    for number in range(rounds):
         for server, label, headers, expect in runs:
-            rate, counts = _measure(context, ports[server], headers)
+            rate, counts = _measure(context, ports[server], headers, seconds)
             assert counts[expect] > 0, (label, counts)
             assert counts[2] == 0, (label, counts)
             results[label].append(rate)
-    floor_rate = statistics.median(results[runs[0][1]])
+        floor = results[runs[0][1]][-1]
+        rows.append(
+            (
+                str(number + 1),
+                f"{floor:,.0f}",
+                *(f"{results[label][-1] / floor:.2f}" for _, label, _, _ in runs[1:]),
+            )
+        )
+    medians = {label: statistics.median(values) for label, values in results.items()}
+    floor = medians[runs[0][1]]
+    rows.append(
+        (
+            "median",
+            f"{floor:,.0f}",
+            *(f"**{medians[label] / floor:.2f}**" for _, label, _, _ in runs[1:]),
+        )
+    )
     size = len(first.content) // 1024
-    print(f"serving {PATH} ({size} KiB, 50 entries), {CONNECTIONS} keep-alive connections, "
-          f"{ROUNDS} alternating runs of {SECONDS:.0f} s, medians:")  # fmt: skip
-    for _, label, _, _ in runs:
-        rate = statistics.median(results[label])
-        target = " (target >= 0.8)" if label == "cached GET" else ""
-        print(f"  {label}: {rate:,.0f} req/s = {rate / floor_rate:.2f} x floor{target}")
+    table = Table(
+        ("run", *(label for _, label, _, _ in runs)),
+        rows,
+        f"`{PATH}` ({size} KiB, 50 entries), {CONNECTIONS} keep-alive connections, "
+        f"{rounds} alternating runs of {seconds:g} s; ratios to the floor of the same run:",
+    )
+    ratios = {label: medians[label] / floor for _, label, _, _ in runs[1:]}
+    return table, {"floor": floor, **ratios}
 
 
-def main() -> None:
-    render_times()
-    serving()
+def run(quick: bool = False) -> Section:
+    render_table = render_times(quick)
+    serve_table, figures = serving(*((1.0, 1) if quick else (SECONDS, ROUNDS)))
+    cached = figures["cached GET"]
+    met = verdict(cached >= TARGET, f"target >= {TARGET}")
+    return Section(
+        "feeds",
+        "Feeds: render time, cached GETs and 304s against the framework floor",
+        (render_table, serve_table),
+        (
+            f"cached GETs {cached:.2f} x floor: {met}; 304 answers "
+            f"{figures['304 answers']:.2f} x floor",
+        ),
+        figures,
+        (
+            f"cached GET {cached * figures['floor']:,.0f} req/s",
+            f"Starlette + uvicorn floor {figures['floor']:,.0f} req/s: {cached:.2f}",
+            met,
+        ),
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    print(run("--quick" in (sys.argv[1:] if argv is None else argv)).markdown())
 
 
 if __name__ == "__main__":

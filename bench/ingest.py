@@ -18,9 +18,9 @@ import asyncio
 import gzip
 import multiprocessing
 import os
-import platform
 import random
 import socket
+import sys
 import tempfile
 import time
 from dataclasses import replace
@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from bench.report import Section, Table, rate, verdict
 from syndicator.app import extraction_pool, utcnow
 from syndicator.demo.site import FEED_LIMIT, SampleSite, SiteArticle, load_articles
 from syndicator.extract import extract_page
@@ -41,6 +42,8 @@ from syndicator.store.engine import create_engine
 from syndicator.summarize import ExtractiveSummarizer
 
 ARTICLES = int(os.environ.get("BENCH_ARTICLES", "1000"))
+QUICK_ARTICLES = 100
+TARGET = 0.7
 
 
 def fixture_articles(count: int) -> list[SiteArticle]:
@@ -69,7 +72,7 @@ def fixture_articles(count: int) -> list[SiteArticle]:
     ]
 
 
-def _site(pipe: Connection) -> None:
+def _site(pipe: Connection, count: int) -> None:
     """The site in its own process, served as a static snapshot.
 
     The sample site renders every page and every state of its feed once (20 articles more
@@ -80,8 +83,8 @@ def _site(pipe: Connection) -> None:
     port = _free_port()
     feeds: list[tuple[bytes, list[str]]] = []
     pages: dict[str, bytes] = {}
-    with SampleSite(fixture_articles(ARTICLES), port=port) as site, httpx.Client() as http:
-        for _ in range(ARTICLES // FEED_LIMIT):
+    with SampleSite(fixture_articles(count), port=port) as site, httpx.Client() as http:
+        for _ in range(count // FEED_LIMIT):
             urls = [site.publish_next().url for _ in range(FEED_LIMIT)]
             feeds.append((gzip.compress(http.get(site.feed_url()).content), urls))
             for url in urls:
@@ -130,15 +133,18 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-async def main() -> None:
+async def measure(articles: int = ARTICLES) -> Section:
+    """Publish `articles` (a multiple of 20), collect them, and extract them again as the
+    floor; returns the figures side by side."""
+    articles -= articles % FEED_LIMIT
     parent, child = multiprocessing.Pipe()
-    server = multiprocessing.Process(target=_site, args=(child,), daemon=True)
+    server = multiprocessing.Process(target=_site, args=(child, articles), daemon=True)
     server.start()
     try:
         site_url = parent.recv()
         with tempfile.TemporaryDirectory() as tmp:
             pipeline, pages = await _pipeline(
-                f"sqlite:///{Path(tmp) / 'bench.db'}", site_url, parent
+                f"sqlite:///{Path(tmp) / 'bench.db'}", site_url, parent, articles
             )
     finally:
         parent.send(None)
@@ -148,19 +154,40 @@ async def main() -> None:
         extract_page(body, page_url)
     floor = time.perf_counter() - start
     n = len(pages)
-    print(
-        f"machine: {platform.machine()}, {os.cpu_count()} cores, "
-        f"{platform.python_implementation()} {platform.python_version()}; {n} articles"
+    ratio, goal = floor / pipeline, f">= {TARGET}"
+    table = Table(
+        ("articles", "floor: extraction alone", "whole pipeline", "pipeline / floor", "target"),
+        [
+            (
+                f"{n:,}",
+                f"{rate(n / floor, 1)} articles/s ({floor / n * 1000:.2f} ms)",
+                f"{rate(n / pipeline, 1)} articles/s ({pipeline / n * 1000:.2f} ms)",
+                f"**{ratio:.2f}**",
+                goal,
+            )
+        ],
     )
-    print(f"extraction floor   {floor / n * 1000:7.2f} ms/article  {n / floor:7.1f} articles/s")
-    print(
-        f"whole pipeline     {pipeline / n * 1000:7.2f} ms/article  {n / pipeline:7.1f} articles/s"
+    met = verdict(ratio >= TARGET, goal)
+    return Section(
+        "ingest",
+        "Ingestion against the extraction floor",
+        (table,),
+        (f"pipeline throughput / extraction throughput {ratio:.2f}: {met}",),
+        {"ratio": ratio, "floor": n / floor, "pipeline": n / pipeline},
+        (f"{rate(n / pipeline, 1)} articles/s", "extraction alone", f"{ratio:.2f}: {met}"),
     )
-    print(f"pipeline throughput / extraction throughput: {floor / pipeline:.2f} (target >= 0.7)")
+
+
+def run(quick: bool = False) -> Section:
+    return asyncio.run(measure(QUICK_ARTICLES if quick else ARTICLES))
+
+
+def main(argv: list[str] | None = None) -> None:
+    print(run("--quick" in (sys.argv[1:] if argv is None else argv)).markdown())
 
 
 async def _pipeline(
-    url: str, site_url: str, site: Connection
+    url: str, site_url: str, site: Connection, articles: int
 ) -> tuple[float, list[tuple[bytes, str]]]:
     migrate.upgrade(url)
     engine = create_engine(url)
@@ -178,7 +205,7 @@ async def _pipeline(
             for future in warm:
                 future.result()
         collector = Collector(store, fetcher, ExtractiveSummarizer(), utcnow, workers=workers)
-        for _ in range(ARTICLES // FEED_LIMIT):
+        for _ in range(articles // FEED_LIMIT):
             site.send("next")  # the site's feed now shows 20 new articles
             urls = site.recv()
             start = time.perf_counter()
@@ -191,3 +218,7 @@ async def _pipeline(
             workers.shutdown()
     await engine.dispose()
     return elapsed, pages
+
+
+if __name__ == "__main__":
+    main()

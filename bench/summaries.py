@@ -37,6 +37,7 @@ from unicodedata import combining
 import snowballstemmer
 from rouge_score import rouge_scorer
 
+from bench.report import Section, Table, verdict
 from syndicator import arabic
 from syndicator.summarize import Budget, summarize
 
@@ -51,6 +52,7 @@ TARGET_SPEED = 2000  # articles per second on one core
 SPEED_ROUNDS = 3  # best of, to keep a noisy neighbour out of the figure
 BOOTSTRAP = 2000
 SEED = 20261129
+QUICK_LIMIT = 30  # articles in a quick run
 _WORD = re.compile(r"\w+")
 
 
@@ -229,6 +231,61 @@ def report(results: Sequence[Result], count: int) -> str:
         f"(target >= {TARGET_SPEED:,}; ratio {short.per_second / TARGET_SPEED:.2f})",
     ]
     return "\n".join(lines)
+
+
+def section(results: Sequence[Result], count: int) -> Section:
+    """The report as a benchmark section: every system side by side, the gain over Lead-1
+    with its interval, the speed against its target."""
+    rows = [
+        (
+            r.name,
+            *(f"{x:.2f}" for x in (*r.plain, *r.stemmed)),
+            f"{r.chars:.0f}",
+            f"{r.ms:.3f}",
+            f"{r.per_second:,.0f}",
+        )
+        for r in results
+    ]
+    table = Table(
+        (f"system ({count} articles)", "R-1", "R-2", "R-L", "R-1 stem", "R-2 stem",
+         "R-L stem", "mean chars", "ms/article", "articles/s"),
+        rows,
+    )  # fmt: skip
+    by_name = {r.name: r for r in results}
+    short, lead1 = by_name["ours, short"], by_name["Lead-1"]
+    gain = short.plain[2] - lead1.plain[2]
+    low, high = interval([a - b for a, b in zip(short.rouge_l, lead1.rouge_l, strict=True)])
+    speed = short.per_second / TARGET_SPEED
+    gained = verdict(gain >= TARGET_GAIN, f"target >= +{TARGET_GAIN:.1f}")
+    fast = verdict(speed >= 1, f"target >= {TARGET_SPEED:,}/s")
+    return Section(
+        "summaries",
+        "Summarizer ROUGE against the baselines, and its speed",
+        (table,),
+        (
+            f"short budget vs Lead-1: ROUGE-L {gain:+.2f}, {gained}; 95 % paired bootstrap "
+            f"{low:+.2f} to {high:+.2f}; stemmed {short.stemmed[2] - lead1.stemmed[2]:+.2f}",
+            f"extractive speed: {short.per_second:,.0f} articles/s on one core = {speed:.2f} x "
+            f"target: {fast}",
+        ),
+        {"gain": gain, "per_second": short.per_second},
+        (
+            f"ROUGE-L {short.plain[2]:.2f} (short); {short.per_second:,.0f} articles/s",
+            f"Lead-1 {lead1.plain[2]:.2f}: {gain:+.2f} ({low:+.2f} to {high:+.2f})",
+            f"gain {gained}; speed {speed:.2f} x {TARGET_SPEED:,}/s",
+        ),
+    )
+
+
+def run(quick: bool = False, path: Path = DEV_SET) -> Section:
+    if not path.is_file():
+        return Section(
+            "summaries",
+            "Summarizer ROUGE against the baselines, and its speed",
+            notes=(f"skipped: no evaluation set at {path} (set SYNDICATOR_DEV_SET)",),
+        )
+    rows = load(path)[: QUICK_LIMIT if quick else None]
+    return section(evaluate(rows, SYSTEMS), len(rows))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

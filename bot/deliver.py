@@ -37,11 +37,12 @@ from syndicator.errors import (
     PermanentFailure,
     RetryLater,
 )
-from syndicator.model import Delivery, DeliveryKind, MessageKind
+from syndicator.model import SUBSCRIBER_PREFIX, Actor, Delivery, DeliveryKind, MessageKind
 from syndicator.store import Claimed, Store
 
 log = logging.getLogger(__name__)
 
+TELEGRAM = Actor("telegram", "bot")  # who unsubscribes a person who blocked the bot
 EDIT_ATTEMPTS = 5  # an edit whose outcome stays unknown is retried this many times
 MAX_BACKOFF = 60.0  # seconds, while Telegram cannot be reached
 STORM_WINDOW = 1.0  # 429s from this many chats within this many seconds: hold every chat
@@ -76,8 +77,14 @@ class Deliverer:
         self.blocked: set[str] = set()  # channels held or paused since the last `clear`
         self.unreachable = False  # Telegram could not be reached or failed: end the pass
 
-    async def deliver(self, claimed: Claimed, names: Names) -> str:
-        """Send (or edit) one claimed delivery; returns its outcome."""
+    def configure(self, options: Options, summaries: ChannelSummaries | None) -> None:
+        """New channel policies and summary choices (operators changed them)."""
+        self._options = options
+        self._summaries = summaries
+
+    async def deliver(self, claimed: Claimed, names: Names, *, paced: bool = False) -> str:
+        """Send (or edit) one claimed delivery; returns its outcome. `paced`: the caller
+        already waited for the chat's slot."""
         delivery = claimed.delivery
         edit = delivery.kind is DeliveryKind.EDIT
         policy = self._options.policy(delivery.channel_id)
@@ -106,7 +113,8 @@ class Deliverer:
             )
             return "unchanged"
         chat = delivery.chat_id
-        await self._pacer.acquire(chat)
+        if not paced:
+            await self._pacer.acquire(chat)
         try:
             if edit and delivery.message_id is not None and delivery.message_kind is not None:
                 await self._sender.edit(chat, delivery.message_id, delivery.message_kind, message)
@@ -220,7 +228,11 @@ class Deliverer:
             await self._retry(deliveries, now, str(exc))  # kept for when it is resumed
             self.blocked.add(channel)
             if await self._store.chats.pause(channel, chat, str(exc), now):
-                await self._operators.paused(channel, chat, str(exc))
+                if channel.startswith(SUBSCRIBER_PREFIX):  # the person blocked the bot
+                    log.info("subscriber %s unavailable (%s): unsubscribed", chat, exc)
+                    await self._store.subscribers.stop(int(chat), TELEGRAM, now)
+                else:
+                    await self._operators.paused(channel, chat, str(exc))
             return "paused"
         if isinstance(exc, PermanentFailure):
             for delivery in deliveries:

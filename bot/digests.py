@@ -43,9 +43,17 @@ class Digests:
         self._clock = clock
         self._options = options
 
+    def configure(self, options: Options) -> None:
+        """New channel policies (operators changed them)."""
+        self._options = options
+
     def channels(self, states: Mapping[str, ChatState]) -> set[str]:
-        """The channels whose posts wait for digests."""
-        return {c for c in states if self._options.policy(c).digest}
+        """The channels whose posts wait: for their digests, or for the end of their quiet
+        hours (then the backlog policy applies to what waited)."""
+        now = self._clock()
+        return {
+            c for c in states if (policy := self._options.policy(c)).digest or policy.is_quiet(now)
+        }
 
     async def scheduled(
         self,

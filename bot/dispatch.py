@@ -12,7 +12,9 @@ Each pass, in order:
 Every delivery is claimed (fencing attempt) just before its send and its outcome recorded
 right after, so the process may be stopped or killed at any moment: what was claimed but
 not sent is handed back, and what was in flight ends `unknown` at the next start
-(`recover`). A stop request is honoured between sends, never in the middle of one.
+(`recover`). A stop request is honoured between sends, never in the middle of one: sends
+in flight finish, unless the task is cancelled (the composition root does that when its
+shutdown grace runs out).
 """
 
 from __future__ import annotations
@@ -22,8 +24,10 @@ import contextlib
 import itertools
 import logging
 from collections import Counter, deque
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime
+
+from sqlalchemy import ColumnElement
 
 from bot.deliver import Deliverer
 from bot.digests import Digests
@@ -57,9 +61,13 @@ class Dispatcher:
         *,
         options: Options | None = None,
         metrics: DeliveryMetrics | None = None,
+        pace_first: bool = False,
     ) -> None:
         self._store = store
         self._pacer = pacer
+        # Scale-out: wait for the send's slot before claiming, so that a row in `sending`
+        # is a call on the wire (a killed replica leaves at most those `unknown`).
+        self._pace_first = pace_first
         self._clock = clock
         self._options = options = options or Options()
         self.metrics = metrics or DeliveryMetrics()
@@ -68,10 +76,18 @@ class Dispatcher:
         self._next_ready: float | None = None
         self.wake = asyncio.Event()
 
-    async def recover(self) -> list[Interrupted]:
-        """Deliveries interrupted mid-send by a previous process become `unknown`."""
+    def configure(self, options: Options, summaries: ChannelSummaries | None = None) -> None:
+        """Use new channel policies and summary choices from the next pass on (operators
+        changed channels or subscriptions; the composition root reloads them)."""
+        self._options = options
+        self._deliverer.configure(options, summaries)
+        self._digests.configure(options)
+
+    async def recover(self, where: ColumnElement[bool] | None = None) -> list[Interrupted]:
+        """Deliveries interrupted mid-send by a previous process become `unknown` (only
+        those `where` accepts, when given: scale-out recovers only a dead replica's)."""
         resend = [c for c, p in self._options.channels.items() if p.at_least_once]
-        interrupted = await self._store.outbox.recover(self._clock(), resend=resend)
+        interrupted = await self._store.outbox.recover(self._clock(), resend=resend, where=where)
         for item in interrupted:
             self.metrics.count(item.channel_id, "unknown")
             log.warning(
@@ -82,26 +98,31 @@ class Dispatcher:
         return interrupted
 
     async def run_once(
-        self, stop: asyncio.Event | None = None, *, max_wait: float = MAX_INLINE_WAIT
+        self,
+        stop: asyncio.Event | None = None,
+        *,
+        max_wait: float = MAX_INLINE_WAIT,
+        channels: Collection[str] | None = None,
     ) -> Counter[str]:
         """Deliver everything that is due now; returns the outcomes by kind.
 
         A chat with no free slot within `max_wait` seconds is left for a later pass;
-        `max_wait=math.inf` waits for every slot instead.
+        `max_wait=math.inf` waits for every slot instead. `channels` limits the pass to
+        those channels (scale-out: one job per channel).
         """
         outcomes: Counter[str] = Counter()
         names = await self._names()
-        states = await self._store.chats.states()
+        states = await self._states(channels)
         edits = [c for c in states if self._options.policy(c).edits]
         await self._store.corrections.enqueue(self._clock(), edits, self._options.edit_window)
         self._deliverer.unreachable = False
         outcomes += await self._digests.scheduled(states, names, stop)
         self._next_ready = None
         while not (stop and stop.is_set()) and not self._deliverer.unreachable:
-            states = await self._store.chats.states()
+            states = await self._states(channels)
             waiting = self._digests.channels(states)
             queues = await self._store.outbox.queues(
-                self._clock(), per_channel=PER_CHANNEL, exclude=waiting
+                self._clock(), per_channel=PER_CHANNEL, exclude=waiting, only=channels
             )
             folded = False
             for queue in queues.values():
@@ -111,7 +132,7 @@ class Dispatcher:
                     folded = True
             if folded:
                 queues = await self._store.outbox.queues(
-                    self._clock(), per_channel=PER_CHANNEL, exclude=waiting
+                    self._clock(), per_channel=PER_CHANNEL, exclude=waiting, only=channels
                 )
             self._queue_ages(queues)
             if not queues or not await self._drain(queues, states, names, stop, max_wait, outcomes):
@@ -140,17 +161,30 @@ class Dispatcher:
         if self._next_ready is not None:
             timeout = min(timeout, self._next_ready)
         try:
-            states = await self._store.chats.states()
-            now = self._clock()
-            for due in (
-                await self._store.outbox.next_due(self._digests.channels(states)),
-                self._digests.next_slot(states, now),
-            ):
-                if due is not None:
-                    timeout = min(timeout, (due - now).total_seconds())
+            due = await self.due_in()
         except Exception:
             log.exception("could not read the outbox")
+        else:
+            timeout = timeout if due is None else min(timeout, due)
         return max(0.05, timeout)
+
+    async def due_in(self, channels: Collection[str] | None = None) -> float | None:
+        """Seconds until something of `channels` (all when None) may be due: a chat paced
+        in the last pass, a retry, a flood-control hold, a digest slot; None: nothing."""
+        states = await self._states(channels)
+        now = self._clock()
+        waits = [] if self._next_ready is None else [self._next_ready]
+        for due in (
+            await self._store.outbox.next_due(self._digests.channels(states), only=channels),
+            self._digests.next_slot(states, now),
+        ):
+            if due is not None:
+                waits.append((due - now).total_seconds())
+        return max(0.0, min(waits)) if waits else None
+
+    async def _states(self, channels: Collection[str] | None) -> dict[str, ChatState]:
+        states = await self._store.chats.states()
+        return states if channels is None else {c: states[c] for c in states if c in channels}
 
     async def _names(self) -> Names:
         registry = self._store.registry
@@ -199,7 +233,8 @@ class Dispatcher:
                         if not waiting[channel]:
                             del waiting[channel]
                         served[channel] = next(turns)
-                        running[asyncio.create_task(self._one(item, names))] = channel
+                        send = self._one(item, chat[channel], names)
+                        running[asyncio.create_task(send)] = channel
                         started += 1
                         continue
                     if not running and wait <= max_wait:
@@ -213,6 +248,12 @@ class Dispatcher:
                 for task in done:
                     del running[task]
                     outcomes[task.result()] += 1
+        except asyncio.CancelledError:
+            # The shutdown grace ran out: sends still in flight are abandoned, their rows
+            # left `sending` (the next start records them `unknown`).
+            for task in running:
+                task.cancel()
+            raise
         finally:
             if running:
                 for result in await asyncio.gather(*running, return_exceptions=True):
@@ -224,9 +265,11 @@ class Dispatcher:
         self._next_ready = min(ready, default=None)
         return started
 
-    async def _one(self, item: Due, names: Names) -> str:
+    async def _one(self, item: Due, chat: str, names: Names) -> str:
         """Claim one delivery and deliver it ("" when another worker took it first)."""
+        if self._pace_first:
+            await self._pacer.acquire(chat)
         claimed = await self._store.outbox.claim_items([item], self._clock())
         if not claimed:
             return ""
-        return await self._deliverer.deliver(claimed[0], names)
+        return await self._deliverer.deliver(claimed[0], names, paced=self._pace_first)

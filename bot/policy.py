@@ -8,6 +8,8 @@
   newest K and skip the rest (`skip`). Either way the chat never gets a flood.
 - `edits`: a correction of a sent article edits its message (within the edit window).
 - `at_least_once`: a message whose outcome is unknown is sent again (it may appear twice).
+- `quiet`: quiet hours (start, end) in the channel's zone: its posts wait until they end,
+  then follow the backlog policy (nothing is dropped, the chat is not woken at night).
 
 `Options` gathers every channel's policy with the dispatcher's own settings (operators,
 concurrency, edit window); `Names` holds the display names a message shows.
@@ -17,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Literal, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -43,6 +45,7 @@ class ChannelPolicy:
     backlog_newest: int = DEFAULT_BACKLOG_NEWEST
     edits: bool = True
     at_least_once: bool = False
+    quiet: tuple[time, time] | None = None  # quiet hours (start, end), local times
 
     @property
     def zone(self) -> ZoneInfo:
@@ -51,6 +54,14 @@ class ChannelPolicy:
     @property
     def digest(self) -> bool:
         return self.mode == "digest"
+
+    def is_quiet(self, now: datetime) -> bool:
+        """Whether `now` falls in the channel's quiet hours (which may span midnight)."""
+        if self.quiet is None:
+            return False
+        start, end = self.quiet
+        local = now.astimezone(self.zone).time().replace(tzinfo=None)
+        return start <= local < end if start < end else (local >= start or local < end)
 
     def is_backlog(self, waiting: int) -> bool:
         """Whether `waiting` posts at once are a backlog (a digest of one headline would
@@ -98,8 +109,25 @@ def channel_policies(
             backlog_newest=c.backlog_newest,
             edits=c.edits,
             at_least_once=c.at_least_once,
+            quiet=quiet_hours(c.quiet_hours),
         )
     return policies
+
+
+def quiet_hours(value: str | None) -> tuple[time, time] | None:
+    """«23:00-07:00» -> (23:00, 07:00) (validated by the config)."""
+    if not value:
+        return None
+    start, end = value.split("-")
+    return time.fromisoformat(start), time.fromisoformat(end)
+
+
+def subscriber_policy(digest: bool, digest_at: str, zone: str) -> ChannelPolicy:
+    """A subscriber's private chat: instant alerts, or one digest a day at `digest_at`."""
+    style = Style(zone=ZoneInfo(zone))
+    if not digest:
+        return ChannelPolicy(style=style)
+    return ChannelPolicy(style=style, mode="digest", digest_times=(time.fromisoformat(digest_at),))
 
 
 @dataclass(frozen=True)

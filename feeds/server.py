@@ -6,6 +6,7 @@
     GET|HEAD /feeds/{slug}.{rss|atom|json}       a category, or `all`
     GET|HEAD /feeds/source/{id}.{rss|atom|json}  a source
     GET|HEAD /feeds/.../archive/{n}.{fmt}        archive pages (RFC 5005, see feeds.paging)
+    GET|HEAD /healthz, /readyz, /metrics         operations (feeds.health)
 
 Every answer carries a strong ETag, Last-Modified (the newest change shown), Cache-Control
 `public, max-age=[feeds] max_age` (a day for complete archive pages) and `Vary:
@@ -31,6 +32,7 @@ from starlette.routing import Route
 from feeds import paging
 from feeds.cache import DocumentCache
 from feeds.catalog import Catalog, Document, Site
+from feeds.health import Probes
 from feeds.paging import ALL, FeedRef
 from syndicator.store import Store
 
@@ -134,9 +136,16 @@ class FeedServer:
     Without a cache every request renders its document (a cache of 0 bytes keeps nothing).
     """
 
-    def __init__(self, store: Store, site: Site, cache: FeedCache | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        site: Site,
+        cache: FeedCache | None = None,
+        probes: Probes | None = None,
+    ) -> None:
         self.catalog = Catalog(store, site)
         self.cache = cache if cache is not None else FeedCache(max_bytes=0)
+        self.probes = probes if probes is not None else Probes()
 
     def app(self) -> Starlette:
         methods = ["GET", "HEAD"]
@@ -153,6 +162,7 @@ class FeedServer:
                 Route("/", self.index, methods=methods),
                 Route("/c/{slug}/", self.category_page, methods=methods),
                 Route("/feeds.opml", self.opml, methods=methods),
+                *self.probes.routes(),
             ]
         )
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import math
 import multiprocessing
 import os
 import socket
 from collections import Counter
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
@@ -26,36 +27,50 @@ import httpx
 import uvicorn
 from pydantic import SecretStr
 
+from bot.budget import SharedPacer
+from bot.channels import ChannelCommands
+from bot.commands import Commands
 from bot.dispatch import Dispatcher
 from bot.dryrun import DryRunSender
 from bot.format import Style
 from bot.limits import Pacer
 from bot.metrics import DeliveryMetrics
-from bot.policy import ChannelPolicy, Options, channel_policies
+from bot.operate import Operations
+from bot.policy import ChannelPolicy, Options, channel_policies, subscriber_policy
+from bot.preview import Previews
+from bot.subscribe import Subscriptions
 from bot.summaries import ChannelSummaries, Choice
 from bot.telegram import Sender, TelegramSender, build_bot
 from feeds.catalog import Catalog
+from feeds.health import Probes
 from feeds.paging import FORMATS, affected
 from feeds.server import FeedCache, FeedServer, Site
 from feeds.websub import WebSub
+from syndicator import readiness
 from syndicator.cadence import Cadence
-from syndicator.config import FileConfig, Settings, SummarizeConfig
+from syndicator.config import ChannelConfig, FileConfig, Settings, SummarizeConfig
+from syndicator.declared import Change, channel_config, declared_from, fingerprint
 from syndicator.errors import ConfigError, SyndicatorError
 from syndicator.fetch import Fetcher, HostLimiter, Robots, build_client
-from syndicator.jobs import LocalJobs
-from syndicator.model import PollResult, Source, SourceState
+from syndicator.jobs import JobBackend, LocalJobs
+from syndicator.metrics import Metrics
+from syndicator.model import Actor, PollResult, Source, SourceState
 from syndicator.pipeline import Collector, Policy
+from syndicator.replica import Replica
 from syndicator.schedule import Scheduler
 from syndicator.store import Changed, Store, migrate
+from syndicator.store.budget import SendBudget
 from syndicator.store.engine import create_engine
 from syndicator.store.outbox import Interrupted
 from syndicator.summarize import ExtractiveSummarizer, Summarizer
 from syndicator.summarize.budget import Budget
 from syndicator.summarize.llm import LlmSummarizer
+from syndicator.workqueue import install_schema
 
 log = logging.getLogger(__name__)
 
-SHUTDOWN_GRACE = 10.0
+HTTP_SHUTDOWN = 5  # seconds the feed server gives open requests when it stops
+RELOAD_EVERY = 2.0  # seconds between two looks for changes made by the CLI
 
 
 def utcnow() -> datetime:
@@ -110,11 +125,19 @@ class Summarizers:
             raise ConfigError(f"summarizer backend '{name}' is not configured (available: {known})")
         return self.by_name[name]
 
-    def for_channels(self, cfg: FileConfig) -> ChannelSummaries:
-        """What each channel asked for; the default is what the collector stores."""
-        chosen = {
-            c.id: Choice(c.summarizer or self.backend, c.summary_budget) for c in cfg.channels
-        }
+    def for_channels(self, cfg: FileConfig | Sequence[ChannelConfig]) -> ChannelSummaries:
+        """What each channel asked for; the default is what the collector stores. A channel
+        that asks for a backend this service has not configured (set from the bot or the
+        CLI) gets the default one, with a warning."""
+        channels = cfg.channels if isinstance(cfg, FileConfig) else cfg
+        chosen = {}
+        for c in channels:
+            backend = c.summarizer or self.backend
+            if backend not in self.by_name:
+                log.warning("channel %s: summarizer %r is not configured: using %r",
+                            c.id, backend, self.backend)  # fmt: skip
+                backend = self.backend
+            chosen[c.id] = Choice(backend, c.summary_budget)
         return ChannelSummaries(self.by_name, Choice(self.backend, Budget.STANDARD), chosen)
 
     async def aclose(self) -> None:
@@ -182,6 +205,10 @@ class App:
             per_chat_interval=telegram.per_chat_interval,
             private_interval=telegram.private_chat_interval,
         )
+        scale_out = cfg.jobs.backend == "procrastinate"
+        if scale_out:  # every replica books its sends in one budget in PostgreSQL
+            pacer = SharedPacer.like(pacer, SendBudget(self.engine))
+        self._pacer = pacer
         default = ChannelPolicy(style=Style(zone=ZoneInfo(telegram.timezone)))
         options = Options(
             channels=channel_policies(cfg.channels, telegram.timezone),
@@ -191,12 +218,52 @@ class App:
             edit_window=timedelta(seconds=telegram.edit_window),
         )
         self.delivery_metrics = DeliveryMetrics()  # for /metrics (issue 8)
-        self.dispatcher = Dispatcher(
-            self.store, sender, pacer, clock, self.summarizers.for_channels(cfg),
-            options=options, metrics=self.delivery_metrics,
-        )  # fmt: skip
-        self.jobs = LocalJobs()
+        # Channel policies and summary choices, reloaded from the store (`reload`).
+        self.delivery_options = options
+        self.delivery_summaries = self.summarizers.for_channels(cfg)
+
+        def dispatcher() -> Dispatcher:
+            return Dispatcher(
+                self.store, sender, pacer, clock, self.delivery_summaries,
+                options=self.delivery_options, metrics=self.delivery_metrics,
+                pace_first=scale_out,
+            )  # fmt: skip
+
+        self.dispatcher = dispatcher()
+        # Scale-out: polls and sends are jobs in procrastinate that any replica may run.
+        self.replica = (
+            Replica(
+                cfg, self.engine, self.store, poll=self.poll, dispatcher=dispatcher, clock=clock
+            )
+            if scale_out
+            else None
+        )
+        self.jobs: JobBackend = LocalJobs() if self.replica is None else self.replica.workqueue
         self.scheduler = Scheduler(self.store, self.jobs, self.poll, clock)
+        # Operations: /readyz wants the newest migration this code knows, and the scheduler
+        # only where this process collects (`run` says); /metrics has its own registry.
+        self.schema_head = migrate.head()
+        self.collecting = True
+        llm = self.summarizers.by_name.get("llm")
+        self.metrics = Metrics(
+            self.store, clock, deliveries=self.delivery_metrics.snapshot,
+            llm=(lambda: llm.stats) if isinstance(llm, LlmSummarizer) else None,
+        )  # fmt: skip
+        # Operators and subscribers (docs/operators.md): bot commands when a token is set.
+        self.commands: Commands | None = None
+        self._changes = asyncio.Event()  # set by a change made here (bot command)
+        self._seen_change = 0  # the newest audit entry the policies were loaded after
+        if self._bot is not None and telegram.commands:
+            current = lambda: (self.delivery_options, self.delivery_summaries)  # noqa: E731
+            previews = Previews(self.store, fetcher, clock, current, cfg.collect.default_category)
+            self.commands = Commands(
+                self.store,
+                Operations(self.store, fetcher, previews, clock, self.changed),
+                ChannelCommands(self.store, clock, self.changed),
+                Subscriptions(self.store, cfg.subscribers, clock, self.changed),
+                pacer, clock, operators=telegram.operators,
+                per_minute=cfg.subscribers.commands_per_minute,
+            )  # fmt: skip
         self.bound_port: int | None = None
         self.interrupted: list[Interrupted] = []
         # Feeds: rendered documents stay cached until the ingest path reports a change.
@@ -225,7 +292,18 @@ class App:
         )
 
     def feed_server(self) -> FeedServer:
-        return FeedServer(self.store, self.feed_site(), self.feed_cache)
+        probes = Probes(self.readiness_checks(), self.metrics.exposition)
+        return FeedServer(self.store, self.feed_site(), self.feed_cache, probes)
+
+    def readiness_checks(self) -> dict[str, readiness.Check]:
+        """What /readyz checks: the database, its schema, and the scheduler if collecting."""
+        checks = {
+            "database": readiness.database(self.engine),
+            "migrations": readiness.migrations(self.engine, self.schema_head),
+        }
+        if self.collecting:
+            checks["scheduler"] = readiness.scheduler(lambda: self.scheduler.running)
+        return checks
 
     def feed_catalog(self, base_url: str | None = None) -> Catalog:
         return Catalog(self.store, self.feed_site(base_url))
@@ -260,18 +338,100 @@ class App:
         if self._bot is not None:
             with contextlib.suppress(Exception):
                 await self._bot.shutdown()
+        if isinstance(self._pacer, SharedPacer):
+            await self._pacer.settle()
         await self.engine.dispose()
 
-    async def prepare(self) -> None:
-        """Migrate the database and make the stored configuration match the file."""
-        await asyncio.to_thread(migrate.upgrade, self.settings.file.database.url)
-        await self.store.registry.apply(
-            self.settings.categories, self.settings.sources, self.settings.channels
-        )
+    async def prepare(self, *, apply: bool = True) -> None:
+        """Migrate the database, apply the config file to it (`apply_file`; not for the
+        commands that change the store themselves) and load the channels' policies."""
+        # Scale-out replicas start together: one at a time migrates and applies the file.
+        turn = self.replica.preparing() if self.replica is not None else contextlib.nullcontext()
+        async with turn:
+            await asyncio.to_thread(migrate.upgrade, self.settings.file.database.url)
+            if self.replica is not None:
+                await asyncio.to_thread(install_schema, self.settings.file.database.url)
+            if apply:
+                await self.apply_file()
+        await self.reload()
         self.feed_cache.clear()  # names, categories and sources are in every document
+
+    async def _start_commands(self) -> None:
+        """Answer bot commands (a failure to start is logged; delivery goes on)."""
+        token = self.settings.telegram_token
+        if self.commands is None or token is None:
+            return
+        base_url = self.settings.file.telegram.base_url
+        try:
+            await self.commands.start(token.get_secret_value(), str(base_url) if base_url else None)
+        except Exception as exc:
+            log.error("bot commands could not start (%s); they stay off", type(exc).__name__)
+            await self.commands.stop()
+
+    async def apply_file(self) -> list[Change]:
+        """Make the store state what the config file states, when `[database]
+        apply_on_start` says so: always, never, or when the file's categories, sources,
+        channels or routes changed since it was last applied (so changes made with the bot
+        or the CLI survive restarts). Returns the changes (also in the audit log)."""
+        mode = self.settings.file.database.apply_on_start
+        if mode == "never":
+            return []
+        wanted = declared_from(self.settings.file)
+        stamp = fingerprint(wanted)
+        path = str(self.settings.path.resolve())
+        declarations = self.store.declarations
+        if mode == "changed" and await declarations.applied(path) == stamp:
+            return []
+        changes = await declarations.apply(wanted, Actor(path, "file"), self.clock())
+        await declarations.remember(path, stamp, self.clock())
+        for change in changes:
+            log.info("applied %s: %s", self.settings.path, change)
+        return changes
+
+    async def reload(self) -> None:
+        """Load the channels' policies and summary choices from the store, which holds the
+        truth: channels' options and subscribers' modes change from the bot and the CLI."""
+        self._seen_change = await self.store.audit.latest()
+        telegram = self.settings.file.telegram
+        configs = [channel_config(c) for c in await self.store.registry.channels()]
+        policies = channel_policies(configs, telegram.timezone)
+        at = self.settings.file.subscribers.digest_at
+        for person in await self.store.subscribers.all(active_only=True):
+            policies[person.channel_id] = subscriber_policy(
+                person.mode == "digest", at, telegram.timezone
+            )
+        self.delivery_options = dataclasses.replace(self.delivery_options, channels=policies)
+        self.delivery_summaries = self.summarizers.for_channels(configs)
+        self.dispatcher.configure(self.delivery_options, self.delivery_summaries)
+        self.dispatcher.wake.set()
+
+    def changed(self) -> None:
+        """Something was changed in this process (a bot command): reload soon."""
+        self._changes.set()
+
+    async def follow_changes(self, stop: asyncio.Event) -> None:
+        """Reload the policies after changes: made here (at once) or by the CLI in another
+        process (seen as a new audit entry within `RELOAD_EVERY` seconds)."""
+        while not stop.is_set():
+            waiters = [
+                asyncio.ensure_future(stop.wait()),
+                asyncio.ensure_future(self._changes.wait()),
+            ]
+            await asyncio.wait(waiters, timeout=RELOAD_EVERY, return_when=asyncio.FIRST_COMPLETED)
+            for waiter in waiters:
+                waiter.cancel()
+            if stop.is_set():
+                return
+            try:
+                if self._changes.is_set() or await self.store.audit.latest() != self._seen_change:
+                    self._changes.clear()
+                    await self.reload()
+            except Exception:
+                log.exception("could not reload the channels' options; retrying")
 
     async def poll(self, source: Source, state: SourceState | None = None) -> PollResult:
         result = await self.collector.poll(source, state)
+        self.metrics.polled(result)
         if result.new or result.revised:  # new posts owed, or corrections to edit
             self.dispatcher.wake.set()
         return result
@@ -287,6 +447,11 @@ class App:
 
     async def dispatch_once(self) -> Counter[str]:
         """Deliver what is due, then return; `interrupted` lists what a killed run left."""
+        if self.replica is not None:
+            raise ConfigError(
+                f"{self.settings.path}: jobs.backend: with 'procrastinate' the replicas'"
+                " workers deliver (`syndicator run`); a one-off pass would take their sends"
+            )
         if self._bot is not None:
             await self._bot.initialize()
         self.interrupted = await self.dispatcher.recover()
@@ -322,22 +487,36 @@ class App:
         serve: bool = True,
         ready: asyncio.Event | None = None,
     ) -> None:
-        """Run the chosen parts in this event loop until `stop` is set, then stop cleanly."""
+        """Run the chosen parts in this event loop until `stop` is set, then stop cleanly:
+        no new polls or sends, those in flight get `[run] shutdown_grace` seconds (then
+        they are cancelled), and the feed server closes last."""
+        self.collecting = collect
         sock = self.listen() if serve else None
         await self.prepare()
         tasks: list[asyncio.Task[None]] = []
         server: _EmbeddedServer | None = None
-        if dispatch:
+        if self.replica is not None and (collect or dispatch):
+            if self._bot is not None and dispatch:
+                await self._bot.initialize()
+            grace = self.settings.file.run.shutdown_grace
+            work = self.replica.run(stop, collect=collect, dispatch=dispatch, grace=grace)
+            tasks.append(asyncio.create_task(work, name="jobs"))
+        elif dispatch:
             if self._bot is not None:
                 await self._bot.initialize()
             await self.dispatcher.recover()
             tasks.append(asyncio.create_task(self.dispatcher.run(stop), name="dispatcher"))
         if sock is not None:
             config = uvicorn.Config(
-                self.feed_server().app(), log_level="warning", lifespan="off", access_log=False
-            )
+                self.metrics.instrument(self.feed_server().app()),
+                log_level="warning", log_config=None, lifespan="off", access_log=False,
+                timeout_graceful_shutdown=HTTP_SHUTDOWN,
+            )  # fmt: skip
             server = _EmbeddedServer(config)
             tasks.append(asyncio.create_task(server.serve(sockets=[sock]), name="http"))
+        tasks.append(asyncio.create_task(self.follow_changes(stop), name="reload"))
+        if dispatch:
+            await self._start_commands()
         if collect:
             self.scheduler.start()
         log.info(
@@ -350,12 +529,29 @@ class App:
         stopped = asyncio.create_task(stop.wait())
         await asyncio.wait([stopped, *tasks], return_when=asyncio.FIRST_COMPLETED)
         stop.set()
-        log.info("stopping")
+        grace = self.settings.file.run.shutdown_grace
+        log.info("stopping: no new polls or sends; up to %d s for those in flight", grace)
         self.scheduler.shutdown()
-        await self.jobs.drain(SHUTDOWN_GRACE)
+        if self.commands is not None:
+            await self.commands.stop()
+        workers = [task for task in tasks if task.get_name() != "http"]
+        await asyncio.gather(self.jobs.drain(grace), _finish(workers, grace))
         if server is not None:
             server.should_exit = True
         results = await asyncio.gather(*tasks, return_exceptions=True)
         for task, result in zip(tasks, results, strict=True):
             if isinstance(result, BaseException) and not isinstance(result, asyncio.CancelledError):
                 log.error("%s ended with %r", task.get_name(), result)
+
+
+async def _finish(tasks: list[asyncio.Task[None]], grace: float) -> None:
+    """Wait up to `grace` seconds for `tasks`, then cancel what is still running."""
+    if not tasks:
+        return
+    _, late = await asyncio.wait(tasks, timeout=grace)
+    for task in late:
+        log.warning(
+            "%s still busy after %g s: cancelled (a send in flight is recorded as unknown at"
+            " the next start)", task.get_name(), grace,
+        )  # fmt: skip
+        task.cancel()

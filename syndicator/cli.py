@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import logging
 import os
 import signal
 import sys
@@ -23,9 +22,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from syndicator import cli_config, cli_registry, cli_subscribers, logs
 from syndicator.app import App, Summarizers
 from syndicator.config import (
     CONFIG_ENV,
+    TOKEN_ENV,
     Settings,
     SummarizeConfig,
     config_path,
@@ -39,6 +40,7 @@ from syndicator.store import migrate
 from syndicator.store.reports import ChannelReport, DeliveryRow
 from syndicator.summarize.budget import Budget
 from syndicator.summarize.stream import summarize_lines
+from syndicator.workqueue import install_schema
 
 T = TypeVar("T")
 
@@ -63,18 +65,30 @@ err = Console(stderr=True, soft_wrap=True)
 
 
 class State:
-    def __init__(self, config: Path | None) -> None:
+    def __init__(self, config: Path | None, log_level: str | None = None) -> None:
         self.config = config
+        self.log_level = log_level
 
     def settings(self) -> Settings:
-        return load_settings(config_path(self.config))
+        return self.configure_logging(load_settings(config_path(self.config)))
+
+    def configure_logging(self, settings: Settings) -> Settings:
+        """Log as the file's `[logging]` says (`--log-level` wins), its secrets blanked."""
+        section = settings.file.logging
+        secrets = (settings.telegram_token, settings.llm_api_key)
+        logs.configure(
+            self.log_level or section.level,
+            section.format,
+            secrets=[secret.get_secret_value() for secret in secrets if secret is not None],
+        )
+        return settings
 
     def optional_settings(self) -> Settings | None:
         """The settings, or None when no file was named and there is no syndicator.toml."""
         path = config_path(self.config)
         if self.config is None and not os.environ.get(CONFIG_ENV) and not path.exists():
             return None
-        return load_settings(path)
+        return self.configure_logging(load_settings(path))
 
 
 @cli.callback()
@@ -89,23 +103,14 @@ def main_options(
             show_default=False,
         ),
     ] = None,
-    log_level: Annotated[str, typer.Option(help="DEBUG, INFO, WARNING or ERROR.")] = "INFO",
+    log_level: Annotated[
+        str | None,
+        typer.Option(help="DEBUG, INFO, WARNING or ERROR (default: [logging] level, else INFO)."),
+    ] = None,
 ) -> None:
-    setup_logging(log_level)
-    ctx.obj = State(config)
-
-
-def setup_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level.upper(),
-        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    # Bot API URLs carry the token: keep the HTTP client loggers quiet.
-    for name in (
-        "httpx", "httpcore", "telegram", "apscheduler", "trafilatura", "htmldate", "alembic",
-    ):  # fmt: skip
-        logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLogger().level))
+    # Until the config file is read (then its `[logging]` applies): text, the token blanked.
+    logs.configure(log_level or "INFO", secrets=[os.environ.get(TOKEN_ENV, "").strip()])
+    ctx.obj = State(config, log_level)
 
 
 @contextlib.contextmanager
@@ -143,12 +148,20 @@ async def run_until_signalled(work: Callable[[asyncio.Event], Awaitable[None]]) 
 
 
 @cli.command()
-def run(ctx: typer.Context) -> None:
-    """Run everything in one process: scheduler, collector, dispatcher and feed server."""
+def run(
+    ctx: typer.Context,
+    serve: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Serve the feeds over HTTP too.")
+    ] = True,
+) -> None:
+    """Run everything in one process: scheduler, collector, dispatcher and feed server.
+
+    With `[jobs] backend = "procrastinate"` this is one replica of many: its scheduler
+    defers polls and its worker runs polls and sends from the shared queue."""
 
     async def body(settings: Settings) -> None:
         async with App(settings) as app:
-            await run_until_signalled(app.run)
+            await run_until_signalled(lambda stop: app.run(stop, serve=serve))
 
     _run(ctx, body)
 
@@ -162,6 +175,27 @@ def serve(ctx: typer.Context) -> None:
             await run_until_signalled(lambda stop: app.run(stop, collect=False, dispatch=False))
 
     _run(ctx, body)
+
+
+@cli.command()
+def status(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
+) -> None:
+    """The service at a glance: schema, sources, recent articles, deliveries by state and
+    queue age, paused channels, last posts (read-only: nothing is migrated)."""
+    from syndicator.status import Status, gather, render
+    from syndicator.status import as_json as status_json
+
+    async def body(settings: Settings) -> Status:
+        async with App(settings) as app:
+            return await gather(app.store, app.engine, datetime.now(UTC))
+
+    found = _run(ctx, body)
+    if as_json:
+        sys.stdout.write(json.dumps(status_json(found), ensure_ascii=False) + "\n")
+        return
+    Console().print(render(found))
 
 
 @cli.command()
@@ -492,7 +526,16 @@ def db_upgrade(ctx: typer.Context) -> None:
     with operator_errors():
         settings = state.settings()
         migrate.upgrade(settings.file.database.url)
+        if settings.file.jobs.backend == "procrastinate":
+            install_schema(settings.file.database.url)  # the job queue's tables, once
     err.print(f"database is at the newest schema: {settings.file.database.url}", highlight=False)
+
+
+# The registry (sources, channels, routes, subscribers, audit) and the config file as a
+# declaration: docs/operators.md.
+cli_registry.install(cli, sources_cli, _run)
+cli_subscribers.install(cli, deliveries_cli, _run)
+cli_config.install(cli, _run)
 
 
 def main() -> None:

@@ -45,6 +45,7 @@ RESERVED_SLUGS = frozenset({"all"})
 SOURCE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhd]?)\s*$")
 _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+_WORD = re.compile(r"\w")
 
 
 def _compile(pattern: str) -> re.Pattern[str]:
@@ -67,12 +68,24 @@ def parse_duration(value: Any) -> Any:
 Seconds = Annotated[int, BeforeValidator(parse_duration), Field(ge=1)]
 
 
+def _upper(value: Any) -> Any:
+    return value.upper() if isinstance(value, str) else value
+
+
+LogLevel = Annotated[Literal["DEBUG", "INFO", "WARNING", "ERROR"], BeforeValidator(_upper)]
+
+
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class DatabaseConfig(_Section):
     url: str = "sqlite:///data/syndicator.db"
+    # When the service starts, apply this file's categories, sources, channels and routes to
+    # the database: when they changed since this file was last applied ("changed"), every
+    # time ("always": changes made with the bot or the CLI are undone), or never ("never":
+    # only `syndicator config apply` does). See docs/operators.md.
+    apply_on_start: Literal["changed", "always", "never"] = "changed"
 
     @field_validator("url")
     @classmethod
@@ -108,8 +121,28 @@ class TelegramConfig(_Section):
     global_rate: float = Field(default=25.0, gt=0, le=30)
     concurrency: int = Field(default=4, ge=1, le=32)  # sends in flight (never two per chat)
     timezone: TimeZone = "UTC"  # default zone of the times shown in messages
-    operators: tuple[int, ...] = ()  # user ids told when a channel has to be paused
+    # Telegram user ids of the operators: only they may change sources, channels and routes
+    # with bot commands, and they get a direct message when a channel has to be paused
+    operators: tuple[int, ...] = ()
+    commands: bool = True  # answer bot commands (getUpdates polling) when a token is set
     edit_window: Annotated[int, BeforeValidator(parse_duration), Field(ge=0)] = 48 * 3600
+
+
+class SubscribersConfig(_Section):
+    """`[subscribers]`: people who get alerts from the bot in a private chat."""
+
+    enabled: bool = True  # anyone may /start in a private chat
+    max_alerts: int = Field(default=20, ge=0, le=1000)  # keyword alerts per person
+    # commands a person may send per minute; above that they get one polite refusal
+    commands_per_minute: int = Field(default=20, ge=1, le=600)
+    digest_at: str = "08:00"  # when the daily digest goes out, in [telegram] timezone
+
+    @field_validator("digest_at")
+    @classmethod
+    def _time(cls, value: str) -> str:
+        if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
+            raise ValueError(f"'{value}' is not a time of day like '08:00'")
+        return value
 
 
 class FetchConfig(_Section):
@@ -149,6 +182,37 @@ class LlmConfig(_Section):
 class SummarizeConfig(_Section):
     backend: SummaryBackend = "extractive"
     llm: LlmConfig = LlmConfig()
+
+
+class LoggingConfig(_Section):
+    """`[logging]`: what the service writes on stderr (docs/operators.md, "Monitoring")."""
+
+    level: LogLevel = "INFO"  # DEBUG, INFO, WARNING or ERROR; `--log-level` overrides it
+    format: Literal["text", "json"] = "text"  # json: one object per line, for a log collector
+
+
+class RunConfig(_Section):
+    """`[run]`: the long-running commands (`run`, `serve`, `dispatch`)."""
+
+    # On SIGTERM/SIGINT: no new polls or sends; polls and Telegram sends in flight get this
+    # long to finish, then they are cancelled (an unanswered send is marked `unknown` at the
+    # next start). Keep it below the container's stop timeout (compose: 30 s).
+    shutdown_grace: Annotated[int, BeforeValidator(parse_duration), Field(ge=0, le=3600)] = 25
+
+
+class JobsConfig(_Section):
+    """`[jobs]`: where polls and Telegram sends run (docs/scale-out.md)."""
+
+    # local: this process (embedded mode); procrastinate: a job queue in PostgreSQL that
+    # every replica works on (scale-out; needs a postgresql:// database.url)
+    backend: Literal["local", "procrastinate"] = "local"
+    concurrency: int = Field(default=8, ge=1, le=64)  # jobs one replica runs at once
+    # procrastinate: how often a replica says it is alive, and after how long without a
+    # sign of life its jobs count as stalled (its sends in flight become `unknown`, its
+    # jobs run again elsewhere)
+    heartbeat: Annotated[float, BeforeValidator(parse_duration), Field(gt=0, le=600)] = 10
+    stalled_after: Annotated[float, BeforeValidator(parse_duration), Field(gt=0, le=3600)] = 30
+    sweep_interval: Annotated[float, BeforeValidator(parse_duration), Field(gt=0, le=3600)] = 15
 
 
 class CategoryConfig(_Section):
@@ -218,10 +282,18 @@ class SourceConfig(_Section):
         return value
 
 
+ROUTE_KEYS = ("categories", "sources", "include", "exclude")
+
+
 class ChannelConfig(_Section):
     id: str
     chat_id: str
+    # the channel's own route (more in [[routes]]): articles of these categories or sources,
+    # with one of the include keywords (if any) and none of the exclude keywords
     categories: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
     summarizer: SummaryBackend | None = None  # None: the global `[summarize] backend`
     summary_budget: Budget = Budget.STANDARD
     # Telegram delivery (docs/telegram.md)
@@ -238,6 +310,25 @@ class ChannelConfig(_Section):
     backlog_newest: int = Field(default=3, ge=0, le=1000)
     edits: bool = True
     at_least_once: bool = False
+    quiet_hours: str | None = None  # "23:00-07:00": posts wait until the end, in its zone
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, value: str) -> str:
+        if not SOURCE_ID.match(value):
+            raise ValueError("use latin letters, digits, '.', '-' or '_'")
+        return value
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(
+            r"([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d", value
+        ):
+            raise ValueError(f"'{value}' is not a range of times like '23:00-07:00'")
+        if value is not None and value[:5] == value[6:]:
+            raise ValueError("the quiet hours start and end at the same time")
+        return value
 
     @field_validator("digest_every")
     @classmethod
@@ -269,6 +360,16 @@ class ChannelConfig(_Section):
         return text
 
 
+class RouteConfig(_Section):
+    """`[[routes]]`: one more way for a channel to receive articles (see `ChannelConfig`)."""
+
+    channel: str
+    categories: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+
+
 class FileConfig(_Section):
     """The TOML file, section by section."""
 
@@ -279,9 +380,14 @@ class FileConfig(_Section):
     collect: CollectConfig = CollectConfig()
     feeds: FeedsConfig = FeedsConfig()
     summarize: SummarizeConfig = SummarizeConfig()
+    logging: LoggingConfig = LoggingConfig()
+    run: RunConfig = RunConfig()
+    jobs: JobsConfig = JobsConfig()
     categories: tuple[CategoryConfig, ...] = ()
     sources: tuple[SourceConfig, ...] = ()
     channels: tuple[ChannelConfig, ...] = ()
+    routes: tuple[RouteConfig, ...] = ()
+    subscribers: SubscribersConfig = SubscribersConfig()
 
 
 class Settings(BaseModel):
@@ -313,7 +419,9 @@ class Settings(BaseModel):
 
     @property
     def channels(self) -> tuple[Channel, ...]:
-        return tuple(Channel(c.id, c.chat_id, c.categories) for c in self.file.channels)
+        return tuple(
+            Channel(c.id, c.chat_id, c.categories, channel_options(c)) for c in self.file.channels
+        )
 
     @property
     def public_url(self) -> str:
@@ -322,6 +430,14 @@ class Settings(BaseModel):
         host = self.file.http.host
         shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
         return f"http://{shown}:{self.file.http.port}"
+
+
+def channel_options(channel: ChannelConfig) -> dict[str, Any]:
+    """A channel's delivery options as the file spells them, defaults left out (what the
+    store keeps beside its id, chat and routes)."""
+    return channel.model_dump(
+        mode="json", exclude={"id", "chat_id", *ROUTE_KEYS}, exclude_defaults=True
+    )
 
 
 def config_path(explicit: str | os.PathLike[str] | None) -> Path:
@@ -380,9 +496,10 @@ def _cross_check(file: FileConfig, where: Path) -> None:
     _unique(where, "categories", [c.slug for c in file.categories], "slug")
     _unique(where, "sources", [s.id for s in file.sources], "id")
     _unique(where, "channels", [c.id for c in file.channels], "id")
-    sections: tuple[tuple[str, Sequence[SourceConfig | ChannelConfig]], ...] = (
+    sections: tuple[tuple[str, Sequence[SourceConfig | ChannelConfig | RouteConfig]], ...] = (
         ("sources", file.sources),
         ("channels", file.channels),
+        ("routes", file.routes),
     )
     default = file.collect.default_category
     if default is not None and default not in known:
@@ -393,6 +510,13 @@ def _cross_check(file: FileConfig, where: Path) -> None:
     if file.collect.min_interval > file.collect.max_interval:
         raise ConfigError(f"{where}: collect.min_interval: longer than collect.max_interval")
     _check_llm(file, where)
+    if file.jobs.backend == "procrastinate" and not file.database.url.startswith("postgresql"):
+        raise ConfigError(
+            f"{where}: jobs.backend: 'procrastinate' needs a PostgreSQL database.url"
+            " (postgresql://...), not SQLite"
+        )
+    if file.jobs.stalled_after < 2 * file.jobs.heartbeat:
+        raise ConfigError(f"{where}: jobs.stalled_after: must be at least twice jobs.heartbeat")
     for section, items in sections:
         for i, item in enumerate(items):
             for j, slug in enumerate(item.categories):
@@ -402,6 +526,35 @@ def _cross_check(file: FileConfig, where: Path) -> None:
                         f"{where}: {section}[{i}].categories[{j}]: unknown category '{slug}'"
                         f" (defined: {defined})"
                     )
+    _check_routes(file, where)
+
+
+def _check_routes(file: FileConfig, where: Path) -> None:
+    """Routes name defined channels and sources; their keywords have words."""
+    channels = {c.id for c in file.channels}
+    sources = {s.id for s in file.sources}
+    routes: list[tuple[str, ChannelConfig | RouteConfig]] = [
+        *((f"channels[{i}]", c) for i, c in enumerate(file.channels)),
+        *((f"routes[{i}]", r) for i, r in enumerate(file.routes)),
+    ]
+    for i, route in enumerate(file.routes):
+        if route.channel not in channels:
+            defined = ", ".join(sorted(channels)) or "none"
+            raise ConfigError(
+                f"{where}: routes[{i}].channel: unknown channel '{route.channel}'"
+                f" (defined: {defined})"
+            )
+    for at, item in routes:
+        for j, source in enumerate(item.sources):
+            if source not in sources:
+                defined = ", ".join(sorted(sources)) or "none"
+                raise ConfigError(
+                    f"{where}: {at}.sources[{j}]: unknown source '{source}' (defined: {defined})"
+                )
+        for key in ("include", "exclude"):
+            for j, keyword in enumerate(getattr(item, key)):
+                if not _WORD.search(keyword):
+                    raise ConfigError(f"{where}: {at}.{key}[{j}]: '{keyword}' has no word in it")
 
 
 def _check_llm(file: FileConfig, where: Path) -> None:

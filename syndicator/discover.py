@@ -113,25 +113,36 @@ def main_feeds(d: Discovery) -> tuple[FoundFeed, ...]:
     return tuple(f for f in d.feeds if not _COMMENTS.search(f"{f.title} {urlsplit(f.url).path}"))
 
 
-def suggest(d: Discovery, *, source_id: str | None = None) -> str:
-    """A ``[[sources]]`` TOML entry for the best way found to poll the site."""
+def best(d: Discovery) -> tuple[str, str]:
+    """The best way found to poll the site: (kind, url) for a ``[[sources]]`` entry."""
     feeds = main_feeds(d)
     news = news_sitemaps(d)
-    notes: list[str] = []
     if feeds:
-        kind, url = "feed", feeds[0].url
-        notes.append(f"# {feeds[0].type} announced by the home page")
-    elif d.wordpress_api:
-        kind, url = "wordpress", d.wordpress_api
-        notes.append("# WordPress REST API (full text, images, categories and tags)")
-    elif news:
-        kind, url = "sitemap", news[0]
-        notes.append("# Google News sitemap (titles and dates; the text is extracted)")
-    else:
-        kind, url = "html", d.site_url
-        notes.append("# No feed, API or news sitemap found: links are read from the page.")
-        notes.append('# Set link_selector (CSS) to the article links, e.g. "h2.entry-title a".')
-    name = d.site_name or urlsplit(d.site_url).hostname or d.site_url
+        return "feed", feeds[0].url
+    if d.wordpress_api:
+        return "wordpress", d.wordpress_api
+    if news:
+        return "sitemap", news[0]
+    return "html", d.site_url
+
+
+def site_name(d: Discovery) -> str:
+    return d.site_name or urlsplit(d.site_url).hostname or d.site_url
+
+
+def suggest(d: Discovery, *, source_id: str | None = None) -> str:
+    """A ``[[sources]]`` TOML entry for the best way found to poll the site."""
+    kind, url = best(d)
+    notes = {
+        "feed": [f"# {main_feeds(d)[0].type} announced by the home page" if main_feeds(d) else ""],
+        "wordpress": ["# WordPress REST API (full text, images, categories and tags)"],
+        "sitemap": ["# Google News sitemap (titles and dates; the text is extracted)"],
+        "html": [
+            "# No feed, API or news sitemap found: links are read from the page.",
+            '# Set link_selector (CSS) to the article links, e.g. "h2.entry-title a".',
+        ],
+    }[kind]
+    name = site_name(d)
     lines = [
         "[[sources]]",
         *notes,

@@ -12,6 +12,8 @@ these classes::
     ├── SummaryError         a summarizer backend failed or its output failed the checks;
     │                        the caller falls back to the extractive summary
     ├── InputError           a line given to `syndicator summarize` is not an article
+    ├── InvalidChange        an operator's change refers to something unknown or is invalid
+    │                        (an unknown channel or category, a duplicate, over a limit)
     └── DeliveryError        a Telegram call failed (from python-telegram-bot)
         ├── RetryLater       definitely not sent (429, connect error, pool timeout): retry
         │   ├── FloodControl 429: this chat must wait `retry_after` seconds
@@ -68,6 +70,11 @@ class SummaryError(SyndicatorError):
 
 class InputError(SyndicatorError):
     """An input line is not an article; the message names the line."""
+
+
+class InvalidChange(SyndicatorError):
+    """A change to sources, channels, routes or subscriptions cannot be made (the message
+    says why, in words an operator can act on)."""
 
 
 class DeliveryError(SyndicatorError):

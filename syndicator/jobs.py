@@ -2,8 +2,9 @@
 
 The scheduler decides *what* is due; a backend decides *where* it runs. `LocalJobs` runs
 jobs as asyncio tasks in this process with a concurrency limit and at most one job per key
-(a source is never polled twice at once). A PostgreSQL-backed backend with the same
-interface lets several replicas share the work.
+(a source is never polled twice at once). `syndicator.workqueue.Workqueue` implements the
+same port on procrastinate, so that several replicas share the work (scale-out): there a
+poll is deferred as a job that any replica's worker may run, and `poll` is not called here.
 """
 
 from __future__ import annotations
@@ -13,14 +14,18 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
+from syndicator.model import Source, SourceState
+
 log = logging.getLogger(__name__)
 
 Job = Callable[[], Awaitable[object]]
+Poll = Callable[[Source, SourceState], Awaitable[object]]
 
 
 class JobBackend(Protocol):
-    async def submit(self, key: str, job: Job) -> bool:
-        """Start `job` unless one with the same key is running; True when started."""
+    async def submit_poll(self, source: Source, state: SourceState, poll: Poll) -> bool:
+        """Have `source` polled unless a poll of it is already queued or running; True when
+        this call started (or queued) one."""
         ...
 
     async def drain(self, grace: float) -> None:
@@ -37,7 +42,11 @@ class LocalJobs:
     def running(self) -> frozenset[str]:
         return frozenset(self._running)
 
+    async def submit_poll(self, source: Source, state: SourceState, poll: Poll) -> bool:
+        return await self.submit(f"poll:{source.id}", lambda: poll(source, state))
+
     async def submit(self, key: str, job: Job) -> bool:
+        """Start `job` unless one with the same key is running; True when started."""
         if key in self._running:
             return False
         task = asyncio.create_task(self._run(key, job), name=f"job:{key}")

@@ -6,9 +6,11 @@ dedup, categorize, summarize, render, format) never sees pydantic or SQLAlchemy 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any, Literal
 
 
 @dataclass(frozen=True)
@@ -35,9 +37,87 @@ class Source:
 
 @dataclass(frozen=True)
 class Channel:
+    """A Telegram chat the operators route articles to. `categories` is a shorthand for one
+    route; `options` are its delivery options as the config file spells them (only those
+    that differ from the defaults), validated by `syndicator.config.ChannelConfig`."""
+
     id: str
     chat_id: str
     categories: tuple[str, ...] = ()
+    options: Mapping[str, Any] = field(default_factory=dict, hash=False)
+
+
+@dataclass(frozen=True)
+class Route:
+    """Which articles a channel receives: those of one of `categories` or `sources` (any
+    article when both are empty), containing one of `include` (when given) and none of
+    `exclude`; keywords are matched by `syndicator.keywords`."""
+
+    channel_id: str
+    categories: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    id: int | None = None
+
+    @property
+    def rule(
+        self,
+    ) -> tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+        """What the route selects, without its id (equal rules select the same articles)."""
+        return (self.channel_id, self.categories, self.sources, self.include, self.exclude)
+
+
+Via = Literal["bot", "cli", "file"]
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who changes the registry and from where: a Telegram user (`tg:ID`) through the bot,
+    a system user through the CLI, or a config file (its path)."""
+
+    who: str
+    via: Via
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One change (or one refused attempt) in the audit log."""
+
+    at: datetime
+    actor: str
+    via: str
+    action: str  # e.g. "channel.add", "route.remove", "denied"
+    target: str  # what was changed: a channel id, a source id, a user id ...
+    detail: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    id: int | None = None
+
+
+SubscriberMode = Literal["instant", "digest"]
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    """A person who receives alerts in a private chat (`user_id` is also the chat id)."""
+
+    user_id: int
+    language: str = "ar"
+    mode: SubscriberMode = "instant"
+    categories: tuple[str, ...] = ()
+    alerts: tuple[str, ...] = ()
+    active: bool = False
+
+    @property
+    def channel_id(self) -> str:
+        return subscriber_channel(self.user_id)
+
+
+SUBSCRIBER_PREFIX = "sub:"
+
+
+def subscriber_channel(user_id: int) -> str:
+    """The delivery channel of a subscriber's private chat (`sub:USER_ID`)."""
+    return f"{SUBSCRIBER_PREFIX}{user_id}"
 
 
 @dataclass(frozen=True)
@@ -143,3 +223,4 @@ class PollResult:
     not_modified: bool = False
     error: str | None = None
     article_ids: tuple[int, ...] = field(default=())
+    read_seconds: float = 0.0  # reading the source (fetch and parse), or until it failed

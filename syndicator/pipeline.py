@@ -17,6 +17,7 @@ import asyncio
 import dataclasses
 import logging
 import random
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from datetime import UTC, datetime, timedelta
@@ -82,15 +83,21 @@ class Collector:
         """
         if state is None:
             state = await self._store.registry.state(source.id)
-        now = self._clock()
+        now, started, read = self._clock(), time.monotonic(), None
         try:
             collected = await READERS[source.kind](source, state, self._fetcher)
+            read = time.monotonic() - started
             result = await self._store_entries(source, collected)
         except SourceError as exc:
-            return await self._failed(source, state, now, str(exc), exc)
+            read = read or time.monotonic() - started
+            failed = await self._failed(source, state, now, str(exc), exc)
+            return dataclasses.replace(failed, read_seconds=read)
         except Exception as exc:  # a parser or extractor bug must not stop the service
+            read = read or time.monotonic() - started
             log.exception("source %s: unexpected error", source.id)
-            return await self._failed(source, state, now, f"internal error: {exc!r}", None)
+            failed = await self._failed(source, state, now, f"internal error: {exc!r}", None)
+            return dataclasses.replace(failed, read_seconds=read)
+        result = dataclasses.replace(result, read_seconds=read)
         if result.deferred:
             # Entries were left for later: the next poll must see this document again, so
             # the validators (and cursor) of this one are not kept.

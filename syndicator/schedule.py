@@ -10,18 +10,15 @@ exactly where it stopped and several replicas can share one schedule.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from syndicator.jobs import JobBackend
-from syndicator.model import Source, SourceState
+from syndicator.jobs import JobBackend, Poll
 from syndicator.store import Store
 
 log = logging.getLogger(__name__)
-
-Poll = Callable[[Source, SourceState], Awaitable[object]]
 
 TICK_SECONDS = 1.0
 
@@ -72,10 +69,8 @@ class Scheduler:
             return 0
         started = 0
         for source, state in due:
-            job = _bind(self._poll, source, state)
-            started += await self._jobs.submit(f"poll:{source.id}", job)
+            try:
+                started += await self._jobs.submit_poll(source, state, self._poll)
+            except Exception:  # the job queue may be briefly unavailable; try next tick
+                log.exception("could not submit a poll of source %s", source.id)
         return started
-
-
-def _bind(poll: Poll, source: Source, state: SourceState) -> Callable[[], Awaitable[object]]:
-    return lambda: poll(source, state)

@@ -33,15 +33,16 @@ def test_reference_lists_every_section_and_key() -> None:
 
 
 def test_types_defaults_and_constraints_are_rendered() -> None:
-    rows = {
-        line.split(" | ")[0]: line
-        for line in configref.render().splitlines()
-        if line.startswith("| `")
-    }
+    rows: dict[str, str] = {}  # a key in several sections (`url`, `backend`): all its rows
+    for line in configref.render().splitlines():
+        if line.startswith("| `"):
+            key = line.split(" | ")[0]
+            rows[key] = rows.get(key, "") + line + "\n"
     assert "| integer, 0–65535 | `8080` |" in rows["| `port`"]
     assert '| duration, ≥ 1 | `"10m"` |' in rows["| `interval`"]
     assert "| number, > 0 and ≤ 30 | `25.0` |" in rows["| `global_rate`"]
     assert '| one of `"extractive"`, `"llm"` |' in rows["| `backend`"]
+    assert '| one of `"local"`, `"procrastinate"` | `"local"` |' in rows["| `backend`"]
     assert "| URL | required |" in rows["| `url`"] or "| URL | none |" in rows["| `url`"]
     assert "| `name` | string | required |" in configref.render()
 

@@ -3,7 +3,7 @@ loop, between the loopback sample news site and the fake Telegram Bot API.
 
 A new article published on the site must appear in its category's RSS, Atom and JSON
 feeds (and its source's) and reach exactly the Telegram channel routed to that category,
-once, however often the source is polled again.
+once, however often the source is polled again; on SQLite and on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -94,10 +94,11 @@ def feed_titles(body: bytes) -> tuple[list[str], str]:
 
 
 async def test_new_article_reaches_its_feeds_and_only_its_channel_once(
-    site: SampleSite, telegram: FakeBotAPI, tmp_path: Path
+    site: SampleSite, telegram: FakeBotAPI, database_url: str, tmp_path: Path
 ) -> None:
+    """On SQLite and on PostgreSQL (tests/conftest.py: `database_url`)."""
     settings = settings_from_mapping(
-        config(site, telegram, f"sqlite:///{tmp_path / 'e2e.db'}"),
+        config(site, telegram, database_url),
         tmp_path / "e2e.toml",
         env={"TELEGRAM_BOT_TOKEN": DEFAULT_TOKEN},
     )

@@ -14,14 +14,14 @@ never undoes or fails the write.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from syndicator import cluster
 from syndicator.assemble import NewArticle
@@ -45,16 +45,25 @@ class Changed:
 
 
 Listener = Callable[[Changed], None]
+# Called inside the transaction that stored new deliveries, with the channels they are for.
+OutboxHook = Callable[[AsyncConnection, Sequence[str]], Awaitable[None]]
 
 
 class Articles:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
         self._listeners: list[Listener] = []
+        self._outbox_hooks: list[OutboxHook] = []
 
     def on_change(self, listener: Listener) -> None:
         """Call `listener` after every committed write of articles (new or revised)."""
         self._listeners.append(listener)
+
+    def on_outbox(self, hook: OutboxHook) -> None:
+        """Call `hook(conn, channel_ids)` in every transaction that stores new deliveries,
+        before it commits (scale-out defers the channels' delivery jobs with them). A hook
+        that fails rolls the whole write back."""
+        self._outbox_hooks.append(hook)
 
     def _changed(self, sources: Iterable[str], categories: Iterable[str]) -> None:
         change = Changed(frozenset(sources), frozenset(categories))
@@ -123,7 +132,18 @@ class Articles:
     ) -> list[int | None]:
         try:
             async with self._engine.begin() as conn:
-                return list(await insert_batch(conn, items, now, window))
+                ids: list[int | None] = list(await insert_batch(conn, items, now, window))
+                if self._outbox_hooks:
+                    owed = await conn.execute(
+                        select(t.deliveries.c.channel_id)
+                        .where(t.deliveries.c.article_id.in_(ids))
+                        .distinct()
+                        .order_by(t.deliveries.c.channel_id)
+                    )
+                    channels = list(owed.scalars())
+                    for hook in self._outbox_hooks if channels else ():
+                        await hook(conn, channels)
+                return ids
         except IntegrityError:
             if len(items) == 1:
                 return [None]

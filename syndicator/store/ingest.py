@@ -2,8 +2,9 @@
 
 For a batch of new articles the transaction inserts the articles, places each in its story
 (cluster), records its fingerprint's band keys and categories, and creates one pending
-delivery per channel routed to it that does not have the story yet. Either all of that is
-stored or none of it: an article never exists without its deliveries.
+delivery per channel routed to it and per subscriber it concerns (`syndicator.routing`) that
+does not have the story yet. Either all of that is stored or none of it: an article never
+exists without its deliveries.
 
 Each step is one statement for the whole batch (a poll of 20 articles costs about ten
 statements, not seventy), because per-statement overhead, not SQLite, dominates the cost
@@ -24,8 +25,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from syndicator import cluster
 from syndicator.assemble import NewArticle
-from syndicator.model import DeliveryState
+from syndicator.model import DeliveryState, Route, subscriber_channel
 from syndicator.normalize import identity_url
+from syndicator.routing import Audience
 from syndicator.store import tables as t
 from syndicator.store.clusters import find_clusters, lock_bands
 
@@ -110,16 +112,11 @@ async def _insert_deliveries(
     clusters: Sequence[int],
     now: datetime,
 ) -> None:
-    """One pending delivery per enabled channel routed to each article's categories or
-    source, unless that channel already has (or, in this batch, gets) the same story."""
-    routes = list(
-        await conn.execute(
-            select(t.routes.c.channel_id, t.routes.c.category_slug, t.routes.c.source_id)
-            .join(t.channels, t.channels.c.id == t.routes.c.channel_id)
-            .where(t.channels.c.enabled.is_(True))
-        )
-    )
-    if not routes:
+    """One pending delivery per enabled channel routed to each article (its routes'
+    categories, sources and keywords) and per active subscriber whose categories or alerts
+    it matches, unless that channel already has (or, in this batch, gets) the same story."""
+    audience = await load_audience(conn)
+    if audience is None:
         return
     owed: set[tuple[int, str]] = {
         (int(story), str(channel_id))
@@ -131,15 +128,7 @@ async def _insert_deliveries(
     }
     rows = []
     for article_id, story, item in zip(ids, clusters, items, strict=True):
-        article = item.article
-        channels = sorted(
-            {
-                r.channel_id
-                for r in routes
-                if r.category_slug in article.categories or r.source_id == article.source_id
-            }
-        )
-        for channel_id in channels:
+        for channel_id in sorted(audience.owed(item.article)):
             if (story, channel_id) in owed:
                 continue
             owed.add((story, channel_id))
@@ -156,3 +145,40 @@ async def _insert_deliveries(
             )
     if rows:
         await conn.execute(insert(t.deliveries), rows)
+
+
+async def load_audience(conn: AsyncConnection) -> Audience | None:
+    """The routes of enabled channels and the subscriptions of active subscribers, compiled;
+    None when nobody receives anything."""
+    routes = [
+        Route(r.channel_id, tuple(r.categories), tuple(r.sources), tuple(r.include),
+              tuple(r.exclude))
+        for r in await conn.execute(
+            select(t.routes)
+            .join(t.channels, t.channels.c.id == t.routes.c.channel_id)
+            .where(t.channels.c.enabled.is_(True), t.channels.c.kind == "channel")
+        )
+    ]  # fmt: skip
+    categories: dict[int, tuple[str, ...]] = {
+        int(user_id): tuple(slugs)
+        for user_id, slugs in await conn.execute(
+            select(t.subscribers.c.user_id, t.subscribers.c.categories).where(
+                t.subscribers.c.active.is_(True)
+            )
+        )
+    }
+    alerts: dict[int, list[str]] = {}
+    if categories:
+        for user_id, keyword in await conn.execute(
+            select(t.alerts.c.user_id, t.alerts.c.keyword)
+            .join(t.subscribers, t.subscribers.c.user_id == t.alerts.c.user_id)
+            .where(t.subscribers.c.active.is_(True))
+        ):
+            alerts.setdefault(int(user_id), []).append(str(keyword))
+    if not routes and not categories:
+        return None
+    people = [
+        (subscriber_channel(user_id), slugs, alerts.get(user_id, []))
+        for user_id, slugs in categories.items()
+    ]
+    return Audience.build(routes, people)

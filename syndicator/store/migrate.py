@@ -11,6 +11,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy import event
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from syndicator.errors import StoreError
 from syndicator.store.engine import ensure_sqlite_dir, sqlite_pragmas, sync_url
@@ -40,6 +41,19 @@ def downgrade(url: str, revision: str) -> None:
         command.downgrade(alembic_config(url), revision)
     except SQLAlchemyError as exc:
         raise StoreError(f"database downgrade failed: {exc}") from exc
+
+
+def head() -> str | None:
+    """The newest migration this version of the code knows."""
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
+async def revision(engine: AsyncEngine) -> str | None:
+    """The migration the database at `engine` is at (None: an empty database)."""
+    async with engine.connect() as connection:
+        return await connection.run_sync(
+            lambda sync: MigrationContext.configure(sync).get_current_revision()
+        )
 
 
 def pending(url: str) -> bool:

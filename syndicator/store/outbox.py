@@ -93,6 +93,11 @@ def _due(row: Any) -> Due:
 _DUE_COLUMNS = (d.id, d.attempt, d.channel_id, d.kind, t.articles.c.published_at, d.created_at)
 
 
+def _among(only: Collection[str] | None) -> list[ColumnElement[bool]]:
+    """Only the deliveries of these channels (all when None)."""
+    return [] if only is None else [d.channel_id.in_(list(only))]
+
+
 def _not_waiting(exclude: Collection[str]) -> ColumnElement[bool]:
     """Leaves out the posts of `exclude` (channels whose posts wait for their digest)."""
     return or_(d.kind != DeliveryKind.POST.value, d.channel_id.not_in(list(exclude)))
@@ -122,18 +127,24 @@ class Outbox:
         return await self.claim_items(items, now)
 
     async def queues(
-        self, now: datetime, *, per_channel: int = 20, exclude: Collection[str] = ()
+        self,
+        now: datetime,
+        *,
+        per_channel: int = 20,
+        exclude: Collection[str] = (),
+        only: Collection[str] | None = None,
     ) -> dict[str, Queue]:
-        """Each channel's due work; the posts of channels in `exclude` wait for digests."""
+        """Each channel's due work (of the channels in `only`, when given); the posts of
+        channels in `exclude` wait for digests."""
         order = (case((d.kind == DeliveryKind.EDIT.value, 0), else_=1), d.id)
         rank = func.row_number().over(partition_by=d.channel_id, order_by=order).label("rank")
-        conditions = [*_claimable(now), _not_waiting(exclude)]
+        conditions = [*_claimable(now), _not_waiting(exclude), *_among(only)]
         ranked = select(*_DUE_COLUMNS, rank).select_from(_due_from()).where(*conditions).subquery()
         heads = select(ranked).where(ranked.c.rank <= per_channel).order_by(ranked.c.rank)
         posts = (
             select(d.channel_id, func.count())
             .select_from(_due_from())
-            .where(*_claimable(now, due=False), _not_waiting(exclude))
+            .where(*_claimable(now, due=False), _not_waiting(exclude), *_among(only))
             .where(d.kind == DeliveryKind.POST.value)
             .group_by(d.channel_id)
         )
@@ -245,29 +256,37 @@ class Outbox:
                 skipped += result.rowcount
         return skipped
 
-    async def recover(self, now: datetime, *, resend: Collection[str] = ()) -> list[Interrupted]:
+    async def recover(
+        self,
+        now: datetime,
+        *,
+        resend: Collection[str] = (),
+        where: ColumnElement[bool] | None = None,
+    ) -> list[Interrupted]:
         """Deliveries left in `sending` by a stopped process: `unknown`, and returned.
 
         Edits, and posts of the channels in `resend` (at-least-once), go back to pending.
+        `where` limits this to the rows it accepts (scale-out: those whose sender is gone).
         """
         again = or_(d.kind == DeliveryKind.EDIT.value, d.channel_id.in_(list(resend)))
+        scope = [d.state == SENDING, *([] if where is None else [where])]
         async with self._engine.begin() as conn:
             rows = list(
                 await conn.execute(
                     select(d.id, d.channel_id, d.article_id, d.kind, t.articles.c.title)
                     .join(t.articles, t.articles.c.id == d.article_id)
-                    .where(d.state == SENDING, ~again)
+                    .where(*scope, ~again)
                     .order_by(d.id)
                 )
             )
             await conn.execute(
                 update(t.deliveries)
-                .where(d.state == SENDING, again)
+                .where(*scope, again)
                 .values(state=PENDING, next_attempt_at=now, updated_at=now)
             )
             await conn.execute(
                 update(t.deliveries)
-                .where(d.state == SENDING, d.id.in_([r.id for r in rows]))
+                .where(*scope, d.id.in_([r.id for r in rows]))
                 .values(
                     state=DeliveryState.UNKNOWN.value,
                     updated_at=now,
@@ -285,9 +304,12 @@ class Outbox:
             rows = await conn.execute(select(d.state, func.count()).group_by(d.state))
             return Counter({state: int(n) for state, n in rows})
 
-    async def next_due(self, exclude: Collection[str] = ()) -> datetime | None:
+    async def next_due(
+        self, exclude: Collection[str] = (), *, only: Collection[str] | None = None
+    ) -> datetime | None:
         """When the earliest pending delivery may be claimed (flood-control holds included),
-        leaving out disabled and paused channels and those in `exclude`."""
+        leaving out disabled and paused channels and those in `exclude` (and those not in
+        `only`, when given)."""
         s = t.channel_state.c
         query = (
             select(func.min(d.next_attempt_at), s.not_before)
@@ -297,6 +319,7 @@ class Outbox:
                 t.channels.c.enabled.is_(True),
                 ~paused(),
                 _not_waiting(exclude),
+                *_among(only),
             )
             .group_by(d.channel_id, s.not_before)
         )

@@ -1,8 +1,10 @@
-"""Store: what the operator configured (categories, sources, channels, routes) and the
+"""Store: what the operators configured (categories, sources, channels, routes) and the
 per-source polling state.
 
-`apply` makes the stored configuration match the config file; sources and channels removed
-from the file are disabled rather than deleted, so their articles and delivery history stay.
+The store is the source of truth once applied: the config file is applied to it
+(`syndicator.store.declare`), and the bot and the CLI change it (`syndicator.store.edits`).
+`apply` here is the bulk form without audit (tests, tools). Sources and channels that are
+removed are disabled rather than deleted, so their articles and delivery history stay.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from syndicator.model import Category, Channel, Source, SourceState
+from syndicator.model import Category, Channel, Route, Source, SourceState
 from syndicator.store import tables as t
 
 
@@ -32,40 +34,63 @@ class Registry:
         categories: Sequence[Category],
         sources: Sequence[Source],
         channels: Sequence[Channel],
+        routes: Sequence[Route] = (),
     ) -> None:
-        """Upsert everything from the config in one transaction; routes follow channels."""
+        """Upsert everything in one transaction: sources and channels left out are disabled,
+        categories are kept, and the routes of every channel are replaced by `routes` plus
+        one route per channel with `categories` (its shorthand). Without an audit entry:
+        the service applies its config file with `syndicator.store.declare` instead."""
         async with self._engine.begin() as conn:
             await _upsert(conn, t.categories, "slug", [
                 {"slug": c.slug, "name": c.name, "aliases": list(c.aliases),
                  "url_patterns": list(c.url_patterns), "keywords": list(c.keywords)}
                 for c in categories
             ])  # fmt: skip
-            await _upsert(conn, t.sources, "id", [
-                {"id": s.id, "name": s.name, "url": s.url, "kind": s.kind,
-                 "categories": list(s.categories), "interval": s.interval, "enabled": True,
-                 "robots": s.robots, "link_selector": s.link_selector,
-                 "link_pattern": s.link_pattern}
-                for s in sources
-            ])  # fmt: skip
-            await _upsert(conn, t.channels, "id", [
-                {"id": c.id, "chat_id": c.chat_id, "enabled": True} for c in channels
-            ])  # fmt: skip
+            await _upsert(conn, t.sources, "id", [source_row(s) for s in sources])
+            await _upsert(conn, t.channels, "id", [channel_row(c) for c in channels])
             await conn.execute(
                 update(t.sources).where(t.sources.c.id.not_in([s.id for s in sources]))
                 .values(enabled=False)
             )  # fmt: skip
             await conn.execute(
-                update(t.channels).where(t.channels.c.id.not_in([c.id for c in channels]))
+                update(t.channels)
+                .where(t.channels.c.kind == "channel")
+                .where(t.channels.c.id.not_in([c.id for c in channels]))
                 .values(enabled=False)
             )  # fmt: skip
-            await conn.execute(delete(t.routes))
-            rows = [
-                {"channel_id": c.id, "category_slug": slug, "source_id": None}
-                for c in channels
-                for slug in c.categories
+            await conn.execute(
+                delete(t.routes).where(
+                    t.routes.c.channel_id.in_(
+                        select(t.channels.c.id).where(t.channels.c.kind == "channel")
+                    )
+                )
+            )
+            every = [*(Route(c.id, c.categories) for c in channels if c.categories), *routes]
+            if every:
+                await conn.execute(insert(t.routes), [route_row(r) for r in every])
+
+    async def channels(self, *, enabled_only: bool = True) -> list[Channel]:
+        """The channels operators route to (not subscribers' chats), by id."""
+        query = select(t.channels).where(t.channels.c.kind == "channel").order_by(t.channels.c.id)
+        if enabled_only:
+            query = query.where(t.channels.c.enabled.is_(True))
+        async with self._engine.connect() as conn:
+            return [
+                Channel(r.id, r.chat_id, (), dict(r.options or {}))
+                for r in await conn.execute(query)
             ]
-            if rows:
-                await conn.execute(insert(t.routes), rows)
+
+    async def routes(self, channel_id: str | None = None) -> list[Route]:
+        """Routes of enabled channels (or of one channel, enabled or not), oldest first."""
+        query = select(t.routes).order_by(t.routes.c.id)
+        if channel_id is None:
+            query = query.join(t.channels, t.channels.c.id == t.routes.c.channel_id).where(
+                t.channels.c.enabled.is_(True), t.channels.c.kind == "channel"
+            )
+        else:
+            query = query.where(t.routes.c.channel_id == channel_id)
+        async with self._engine.connect() as conn:
+            return [to_route(r) for r in await conn.execute(query)]
 
     async def categories(self) -> list[Category]:
         async with self._engine.connect() as conn:
@@ -164,6 +189,35 @@ def _state(source_id: str, r: Any) -> SourceState:
     values = {c.name: getattr(r, c.name) for c in _STATE_COLUMNS}
     values["error_count"] = values["error_count"] or 0
     return SourceState(source_id=source_id, **values)
+
+
+def source_row(s: Source) -> dict[str, object]:
+    return {
+        "id": s.id, "name": s.name, "url": s.url, "kind": s.kind,
+        "categories": list(s.categories), "interval": s.interval, "enabled": True,
+        "robots": s.robots, "link_selector": s.link_selector, "link_pattern": s.link_pattern,
+    }  # fmt: skip
+
+
+def channel_row(c: Channel) -> dict[str, object]:
+    return {
+        "id": c.id, "chat_id": c.chat_id, "enabled": True, "kind": "channel",
+        "options": dict(c.options),
+    }  # fmt: skip
+
+
+def route_row(r: Route) -> dict[str, object]:
+    return {
+        "channel_id": r.channel_id, "categories": list(r.categories),
+        "sources": list(r.sources), "include": list(r.include), "exclude": list(r.exclude),
+    }  # fmt: skip
+
+
+def to_route(r: Any) -> Route:
+    return Route(
+        r.channel_id, tuple(r.categories), tuple(r.sources), tuple(r.include),
+        tuple(r.exclude), int(r.id),
+    )  # fmt: skip
 
 
 def _source(r: Any) -> Source:

@@ -1,4 +1,4 @@
-"""Store: delivery as operators see it, per channel (`syndicator deliveries`, metrics).
+"""Store: delivery as operators see it, per channel (`syndicator deliveries`, `status`, metrics).
 
 Read-only views of the outbox: how many deliveries of each channel are in each state, how
 long the oldest pending one has waited, which chat the channel posts to now and whether it
@@ -91,6 +91,14 @@ class Reports:
             for r in channels
         ]
         return sorted(reports, key=lambda c: (not c.enabled, c.channel_id))
+
+    async def articles_stored(self, *since: datetime) -> list[int]:
+        """How many articles were stored (first fetched) after each of `since`."""
+        fetched = t.articles.c.fetched_at
+        query = select(*(func.count().filter(fetched > moment) for moment in since))
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(query.select_from(t.articles))).one()
+        return [int(n) for n in row]
 
     async def deliveries(
         self, state: DeliveryState, *, channel_id: str | None = None, limit: int = 50

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -171,16 +172,79 @@ channels = Table(
     Column("id", String(64), primary_key=True),
     Column("chat_id", String(64), nullable=False),
     Column("enabled", Boolean, nullable=False, default=True),
+    # channel: routed by operators; subscriber: a person's private chat (id "sub:USER_ID")
+    Column("kind", String(16), nullable=False, default="channel", server_default="channel"),
+    # delivery options as the config file spells them, defaults left out (ChannelConfig)
+    Column("options", JSON, nullable=False, default=dict, server_default=text("'{}'")),
 )
 
+# Which articles a channel receives: one of the categories or sources (any when both are
+# empty), with one of the include keywords (when given) and none of the exclude keywords.
 routes = Table(
     "routes",
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("channel_id", String(64), ForeignKey("channels.id", ondelete="CASCADE"), nullable=False),
-    Column("category_slug", String(64)),
-    Column("source_id", String(64)),
-    Index(None, "category_slug"),
+    Column("categories", JSON, nullable=False, default=list),
+    Column("sources", JSON, nullable=False, default=list),
+    Column("include", JSON, nullable=False, default=list),
+    Column("exclude", JSON, nullable=False, default=list),
+    Index(None, "channel_id"),
+)
+
+# People who receive alerts in a private chat: their categories, language and mode. Their
+# deliveries go to the channel "sub:USER_ID" (kind "subscriber"), enabled while active.
+subscribers = Table(
+    "subscribers",
+    metadata,
+    Column("user_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("language", String(8), nullable=False, default="ar"),
+    Column("mode", String(8), nullable=False, default="instant"),  # instant | digest
+    Column("categories", JSON, nullable=False, default=list),
+    Column("active", Boolean, nullable=False, default=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# A subscriber's keyword alerts (matched by syndicator.keywords).
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column(
+        "user_id",
+        BigInteger,
+        ForeignKey("subscribers.user_id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("keyword", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("user_id", "keyword"),
+)
+
+# Every change to sources, channels, routes and subscriptions, and every refused attempt:
+# who (a Telegram user "tg:ID", a system user, a file), from where (bot, cli, file), what.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor", String(128), nullable=False),
+    Column("via", String(8), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("target", Text, nullable=False),
+    Column("detail", JSON, nullable=False, default=dict),
+    Index(None, "at"),
+    Index(None, "actor", "at"),
+)
+
+# Small facts about the store itself, e.g. the fingerprint of each config file applied.
+store_meta = Table(
+    "store_meta",
+    metadata,
+    Column("key", String(255), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
 )
 
 deliveries = Table(
@@ -224,4 +288,14 @@ channel_state = Table(
     Column("paused_reason", Text),  # ... and why
     Column("paused_at", UTCDateTime),
     Column("last_digest_at", UTCDateTime),  # the digest slot last sent (digest mode)
+)
+
+# Scale-out (`[jobs] backend = "procrastinate"`): Telegram's per-token budget shared by every
+# replica. Key "*" is the bot's global spacing, any other key a chat's own spacing; `next_at`
+# is when that key's next message may go, in seconds on the database's clock (bot/budget.py).
+send_budget = Table(
+    "send_budget",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("next_at", Float, nullable=False),
 )

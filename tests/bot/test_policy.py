@@ -3,14 +3,21 @@ and the config errors an operator gets for impossible choices."""
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.policy import ChannelPolicy, channel_policies, digest_times, split_backlog
+from bot.format import Style
+from bot.policy import (
+    ChannelPolicy,
+    channel_policies,
+    digest_times,
+    quiet_hours,
+    split_backlog,
+)
 from syndicator.config import settings_from_mapping
 from syndicator.errors import ConfigError
 
@@ -111,3 +118,16 @@ def test_what_counts_as_a_backlog() -> None:
     digest, skip = ChannelPolicy(), ChannelPolicy(backlog="skip")
     assert [digest.is_backlog(n) for n in (3, 4, 5)] == [False, False, True]
     assert [skip.is_backlog(n) for n in (3, 4)] == [False, True]
+
+
+def test_quiet_hours_hold_posts_in_the_channels_zone() -> None:
+    overnight = ChannelPolicy(
+        style=Style(zone=ZoneInfo("Asia/Damascus")), quiet=quiet_hours("23:00-07:00")
+    )
+    # Damascus is UTC+3: 21:30 UTC is 00:30 there, 05:00 UTC is 08:00.
+    assert overnight.is_quiet(datetime(2026, 11, 29, 21, 30, tzinfo=UTC))
+    assert not overnight.is_quiet(datetime(2026, 11, 29, 5, 0, tzinfo=UTC))
+    daytime = ChannelPolicy(quiet=quiet_hours("12:00-14:00"))
+    assert daytime.is_quiet(datetime(2026, 11, 29, 13, 0, tzinfo=UTC))
+    assert not daytime.is_quiet(datetime(2026, 11, 29, 14, 0, tzinfo=UTC))
+    assert not ChannelPolicy().is_quiet(datetime(2026, 11, 29, 13, 0, tzinfo=UTC))

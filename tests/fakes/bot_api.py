@@ -6,10 +6,11 @@ PTB JSON-encodes non-string values), multipart forms (file uploads) and JSON bod
 names are case-insensitive. Answers use Telegram's envelope, ``{"ok": true, "result": ...}`` or
 ``{"ok": false, "error_code": N, "description": "...", "parameters": {...}}`` with HTTP status N.
 
-Faked methods: getMe, sendMessage, sendPhoto, editMessageText, editMessageCaption, getChat,
-getChatMember, getUpdates (offset/limit/timeout long poll/allowed_updates), deleteWebhook,
-setMyCommands, getMyCommands, answerCallbackQuery. Other methods get 404 "Not Found"; a
-well-formed wrong token gets 401 "Unauthorized" (a malformed one 404, as on Telegram).
+Faked methods: getMe, sendMessage, sendPhoto, editMessageText, editMessageCaption,
+editMessageReplyMarkup, getChat, getChatMember, getUpdates (offset/limit/timeout long
+poll/allowed_updates), deleteWebhook, setMyCommands, getMyCommands, answerCallbackQuery.
+Other methods get 404 "Not Found"; a well-formed wrong token gets 401 "Unauthorized" (a
+malformed one 404, as on Telegram).
 
 Strict like Telegram, with its wording: unknown chats, a bot that left, was kicked or lacks
 posting rights, HTML parse errors (see :mod:`tests.fakes.telegram_html`), text length 1..4096
@@ -31,14 +32,22 @@ Faults, beyond Telegram's error answers (``fail_next``: any status, 5xx included
 ``retry_after`` or ``migrate_to_chat_id``): ``slow`` answers late (after posting, so a
 client that gives up cannot know whether it was posted), ``drop`` closes the connection
 without an answer, ``down``/``up`` stop and resume listening on the same port (connections
-refused meanwhile). ``wait_for_calls`` lets a test act while a request is being held.
+refused meanwhile). ``wait_for_calls`` lets a test act while a request is being held, and
+``release`` answers the held requests when the test says so.
 Validation helpers live in :mod:`tests.fakes.bot_api_checks`, the HTTP plumbing and faults
 in :mod:`tests.fakes.bot_api_http`.
 
 Chats answer to their numeric id and, when they have a username, to ``@username`` (one chat,
 one rate budget). getChatMember knows the bot and users registered with ``add_member``; other
-users get "Bad Request: user not found". Errors queued with ``fail_next`` are answered after
-the token check and before any validation.
+users get "Bad Request: user not found".
+
+Incoming updates for getUpdates: ``push_text`` (a person's message; a ``/command`` gets its
+entity, and the person's private chat becomes known, as on Telegram once they write to the
+bot) and ``push_callback`` (a press on an inline button of a message the bot sent);
+``answered`` lists the callback queries answered.
+
+Errors queued with ``fail_next`` are answered after the token check and before any
+validation.
 
 Recording: :meth:`FakeBotAPI.sent` lists successful sends and edits as :class:`SentMessage`,
 :attr:`FakeBotAPI.calls` every request with its HTTP status. All state sits behind one lock.
@@ -195,12 +204,14 @@ class FakeBotAPI:
         self._failures: dict[str, deque[ApiError]] = {}
         self._updates: list[dict[str, Any]] = []
         self._next_update_id = 1
+        self._queries = 0
         self._commands: list[Any] = []
         self._windows = _SlidingWindows()
         self._stopping = False
         self._server: Server | None = None
         self._faults: dict[str, deque[Fault | None]] = {}
         self._holding = 0
+        self._released = 0  # how many times `release` was called
         self._address: tuple[str, int] | None = None
         self._thread: threading.Thread | None = None
         self._methods: dict[str, tuple[str, Callable[[_Params], Any]]] = {
@@ -218,6 +229,7 @@ class FakeBotAPI:
                 "setMyCommands": self._set_my_commands,
                 "getMyCommands": lambda p: list(self._commands),
                 "answerCallbackQuery": self._answer_callback_query,
+                "editMessageReplyMarkup": self._edit_message_reply_markup,
             }.items()
         }
 
@@ -390,6 +402,8 @@ class FakeBotAPI:
             known = self._chats.get(chat_id)
             title = f"User {user_id}" if chat_type == "private" else f"Chat {chat_id}"
             chat = known or _Chat(chat_id, chat_type, title, None, "member", True)
+            if known is None and chat_type == "private":  # the bot may now answer them
+                self._chats[chat_id] = chat
             message: dict[str, Any] = {
                 "message_id": self._take_message_id(chat_id),
                 "from": {"id": user_id, "is_bot": False, "first_name": f"User {user_id}"},
@@ -403,6 +417,35 @@ class FakeBotAPI:
                 {"type": "bot_command", "offset": 0, "length": utf16_len(command)}
             ]
         return self.push_update({"message": message})
+
+    def push_callback(self, chat_id: int, user_id: int, message_id: int, data: str) -> str:
+        """Queue a press on an inline button of the bot's message ``message_id`` in
+        ``chat_id`` (its ``callback_data`` is ``data``); returns the query id."""
+        with self._cond:
+            post = self._posts.get((chat_id, message_id))
+            if post is None:
+                raise ValueError(f"no message {message_id} in chat {chat_id}")
+            self._queries += 1
+            query_id = f"{self.bot_id}{self._queries:06d}"
+            query = {
+                "id": query_id,
+                "from": {"id": user_id, "is_bot": False, "first_name": f"User {user_id}"},
+                "message": self._message_json(post, None),
+                "chat_instance": str(chat_id),
+                "data": data,
+            }
+        self.push_update({"callback_query": query})
+        return query_id
+
+    @property
+    def answered(self) -> list[str]:
+        """The ids of the callback queries answered so far."""
+        with self._cond:
+            return [
+                str(c.params.get("callback_query_id"))
+                for c in self._calls
+                if c.method == "answerCallbackQuery" and c.status == 200
+            ]
 
     # -- inspecting -----------------------------------------------------------------------
 
@@ -502,14 +545,23 @@ class FakeBotAPI:
             return queue.popleft() if queue else None
 
     def hold(self, seconds: float) -> None:
-        """Keep a request thread waiting (a slow answer); `stop` wakes it early."""
+        """Keep a request thread waiting (a slow answer); `stop` or `release` wakes it early."""
         with self._cond:
             self._holding += 1
             self._cond.notify_all()
+            released = self._released
             try:
-                self._cond.wait_for(lambda: self._stopping, timeout=seconds)
+                self._cond.wait_for(
+                    lambda: self._stopping or self._released != released, timeout=seconds
+                )
             finally:
                 self._holding -= 1
+
+    def release(self) -> None:
+        """Answer every request held by a ``slow`` fault now (later ones are held again)."""
+        with self._cond:
+            self._released += 1
+            self._cond.notify_all()
 
     def _dispatch(
         self,
@@ -644,6 +696,15 @@ class FakeBotAPI:
                 raise _bad("command description must be non-empty")
         self._commands = commands
         return True
+
+    def _edit_message_reply_markup(self, params: _Params) -> dict[str, Any]:
+        post = self._post_to_edit(params)
+        markup = self._reply_markup(params)  # omitted: the keyboard is removed
+        if markup == post.reply_markup:
+            raise _bad(_NOT_MODIFIED)
+        post.reply_markup, post.edit_date = markup, int(time.time())
+        self._record("editMessageReplyMarkup", post, params, None)
+        return self._message_json(post, None)
 
     def _answer_callback_query(self, params: _Params) -> bool:
         if not params.text("callback_query_id"):

@@ -306,3 +306,29 @@ def test_source_ids_are_safe_in_feed_urls(tmp_path: Path, source_id: str) -> Non
     text = GOOD.replace('id = "sham"', f'id = "{source_id}"')
     with pytest.raises(ConfigError, match=r"sources\[0\].id: Value error, use latin letters"):
         load_settings(write(tmp_path, text), env={})
+
+
+def test_jobs_run_locally_unless_the_scale_out_backend_is_chosen(tmp_path: Path) -> None:
+    assert load_settings(write(tmp_path, GOOD), env={}).file.jobs.backend == "local"
+    scale = GOOD.replace("sqlite:///data/test.db", "postgresql://u@db/syndicator") + (
+        '\n[jobs]\nbackend = "procrastinate"\nconcurrency = 4\nheartbeat = "5s"\n'
+        'stalled_after = "1m"\n'
+    )
+    jobs = load_settings(write(tmp_path, scale), env={}).file.jobs
+    assert (jobs.backend, jobs.concurrency, jobs.heartbeat, jobs.stalled_after) == (
+        "procrastinate", 4, 5, 60,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("jobs", "message"),
+    [
+        ('backend = "procrastinate"', "jobs.backend: 'procrastinate' needs a PostgreSQL"),
+        ("heartbeat = 20", "jobs.stalled_after: must be at least twice jobs.heartbeat"),
+        ('backend = "celery"', "jobs.backend: Input should be 'local' or 'procrastinate'"),
+    ],
+)
+def test_jobs_errors_name_file_and_field(tmp_path: Path, jobs: str, message: str) -> None:
+    path = write(tmp_path, GOOD + f"\n[jobs]\n{jobs}\n")
+    with pytest.raises(ConfigError, match=f"^{path}: {message}"):
+        load_settings(path, env={})
