@@ -15,6 +15,7 @@ they ran on. The hand-written text around the markers is left as it is.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import time
 import traceback
@@ -68,9 +69,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name in args.names:
         what, run = BENCHMARKS[name]
         print(f"\n== {what}{' (quick)' if args.quick else ''}", flush=True)
-        started = time.perf_counter()
+        started, where = time.perf_counter(), report.machine()
         try:
-            section = run(args.quick)
+            section = dataclasses.replace(run(args.quick), machine=where)
         except Exception:
             traceback.print_exc()
             failed.append(name)

@@ -51,8 +51,10 @@ class Section:
     notes: Sequence[str] = ()  # verdicts: a target met or not, a bound kept or not
     figures: Mapping[str, float] = field(default_factory=dict)  # headline numbers, by key
     headline: tuple[str, str, str] | None = None  # (figure, against, verdict), for the summary
+    machine: str = ""  # where and when it ran (`machine()` at its start), set by the runner
 
     def markdown(self, machine: str = "") -> str:
+        machine = self.machine or machine
         parts = [f"_{machine}_"] if machine else []
         parts += [table.markdown() for table in self.tables]
         if self.notes:
@@ -121,7 +123,8 @@ def replace_section(text: str, name: str, body: str) -> str:
 
 
 def write(path: Path, sections: Iterable[Section], machine_line: str) -> list[str]:
-    """Rewrite the sections' marked parts of `path`; returns the names written.
+    """Rewrite the sections' marked parts of `path`; returns the names written. Each is
+    headed by its own `machine` line, else by `machine_line`.
 
     All or nothing: when one section's markers are missing, nothing is written.
     """

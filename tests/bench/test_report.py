@@ -3,6 +3,7 @@ docs/benchmarks.md, byte for byte around them, and knows every benchmark."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -58,6 +59,16 @@ def test_write_rewrites_every_run_section_and_nothing_else(tmp_path: Path) -> No
     assert "| 2 | 2 | 0.71 |" in again
     assert "| 2 | 2 | 0.50 |" in again
     assert again.replace("M2", "M1").replace("0.50", "0.99") == out
+
+
+def test_a_section_names_the_machine_and_time_it_ran_on(tmp_path: Path) -> None:
+    path = tmp_path / "benchmarks.md"
+    path.write_text(doc(), encoding="utf-8")
+    ran = replace(section("ingest"), machine="19:20, load 4")
+    report.write(path, [ran, section("polls")], "19:00, load 1")
+    text = path.read_text(encoding="utf-8")
+    assert "_19:20, load 4_" in text
+    assert "_19:00, load 1_" in text
 
 
 def test_missing_markers_write_nothing(tmp_path: Path) -> None:
