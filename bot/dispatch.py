@@ -74,12 +74,16 @@ class Dispatcher:
         self._deliverer = Deliverer(store, sender, pacer, clock, options, self.metrics, summaries)
         self._digests = Digests(store, self._deliverer, clock, options)
         self._next_ready: float | None = None
+        # Source and category names for messages: read once, again after `configure`
+        # (every change to the registry reaches the dispatcher through it), not per pass.
+        self._names_cache: Names | None = None
         self.wake = asyncio.Event()
 
     def configure(self, options: Options, summaries: ChannelSummaries | None = None) -> None:
         """Use new channel policies and summary choices from the next pass on (operators
         changed channels or subscriptions; the composition root reloads them)."""
         self._options = options
+        self._names_cache = None
         self._deliverer.configure(options, summaries)
         self._digests.configure(options)
 
@@ -187,9 +191,12 @@ class Dispatcher:
         return states if channels is None else {c: states[c] for c in states if c in channels}
 
     async def _names(self) -> Names:
-        registry = self._store.registry
-        sources = {s.id: s.name for s in await registry.sources(enabled_only=False)}
-        return Names(sources, {c.slug: c.name for c in await registry.categories()})
+        if self._names_cache is None:
+            registry = self._store.registry
+            sources = {s.id: s.name for s in await registry.sources(enabled_only=False)}
+            categories = {c.slug: c.name for c in await registry.categories()}
+            self._names_cache = Names(sources, categories)
+        return self._names_cache
 
     def _queue_ages(self, queues: dict[str, Queue]) -> None:
         now = self._clock()
