@@ -75,7 +75,12 @@ async def test_a_thousand_deliveries_across_thirty_channels(
     chats = await world(store, telegram, channels=30, articles=1000)
     options = Options(default=NO_BACKLOG, concurrency=4)
     worker = dispatcher(store, sender, vt, options)
-    assert await worker.run_once(max_wait=math.inf) == {"sent": 1000}
+    outcomes = await worker.run_once(max_wait=math.inf)
+    # On a loaded machine the loopback connection itself can fail once (a real-time
+    # connect or pool timeout, which is `RetryLater`): that send is retried, shown as
+    # "pending". Flood control would show in the 429 and flood-wait counts below.
+    assert outcomes["sent"] == 1000
+    assert set(outcomes) <= {"sent", "pending"}, outcomes
     sent = telegram.sent()
     assert len(sent) == 1000
     assert statuses(telegram)[429] == 0
