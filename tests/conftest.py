@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from syndicator.demo.site import load_articles
 from syndicator.fetch import build_client
 from syndicator.store import Store
 from tests.fakes.clock import FakeClock
@@ -69,6 +71,21 @@ def make_site(clock: FakeClock) -> Iterator[Callable[..., SampleSite]]:
     yield make
     for site in sites:
         site.stop()
+
+
+@pytest.fixture
+def site() -> Iterator[SampleSite]:
+    """The bundled sample site on the real clock, its initial articles published."""
+    with SampleSite() as running:
+        yield running
+
+
+@pytest.fixture
+def empty_site() -> Iterator[SampleSite]:
+    """The sample site with nothing published yet: every article is published by the test."""
+    articles = [replace(a, initially_published=False) for a in load_articles()]
+    with SampleSite(articles) as running:
+        yield running
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,6 @@ import pytest
 
 from syndicator.app import App
 from syndicator.config import settings_from_mapping
-from syndicator.demo.site import load_articles
 from tests.fakes.bot_api import DEFAULT_TOKEN, FakeBotAPI
 from tests.fakes.news_site import SampleSite
 
@@ -29,11 +27,8 @@ SYRIA_CHAT, BUSINESS_CHAT, SPORTS_CHAT = -1001000000001, -1001000000002, -100100
 
 
 @pytest.fixture
-def site() -> Iterator[SampleSite]:
-    # The site starts empty: every article is published by the test.
-    articles = [replace(a, initially_published=False) for a in load_articles()]
-    with SampleSite(articles) as running:
-        yield running
+def site(empty_site: SampleSite) -> SampleSite:
+    return empty_site  # every article is published by the test
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,6 @@ import pytest
 
 from syndicator.app import App
 from syndicator.config import settings_from_mapping
-from syndicator.demo.site import load_articles
 from tests.fakes.bot_api import DEFAULT_TOKEN, FakeBotAPI, SentMessage
 from tests.fakes.news_site import SampleSite
 
@@ -27,10 +25,8 @@ NOT_MINE = -1002000000003  # the bot may post, the operator is not an administra
 
 
 @pytest.fixture
-def site() -> Iterator[SampleSite]:
-    articles = [replace(a, initially_published=False) for a in load_articles()]
-    with SampleSite(articles) as running:
-        yield running
+def site(empty_site: SampleSite) -> SampleSite:
+    return empty_site  # every article is published by the test
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import os
 import stat
 import subprocess
 import sys
-from collections.abc import Iterator
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
@@ -20,12 +19,6 @@ from syndicator.config import load_settings
 from tests.fakes.news_site import SampleSite
 
 PUBLIC = "https://news-feeds.example.org"
-
-
-@pytest.fixture
-def site() -> Iterator[SampleSite]:
-    with SampleSite() as running:
-        yield running
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ and what it says when the store cannot be read."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,7 +15,6 @@ from prometheus_client.parser import text_string_to_metric_families
 from bot.metrics import ChannelMetrics
 from syndicator.app import App
 from syndicator.config import settings_from_mapping
-from syndicator.demo.site import load_articles
 from syndicator.metrics import Metrics, request_format
 from syndicator.model import Category, Channel, Source
 from syndicator.store import Store
@@ -31,10 +29,8 @@ Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
 
 @pytest.fixture
-def site() -> Iterator[SampleSite]:
-    articles = [replace(a, initially_published=False) for a in load_articles()]
-    with SampleSite(articles) as running_site:
-        yield running_site
+def site(empty_site: SampleSite) -> SampleSite:
+    return empty_site  # every article is published by the test
 
 
 @pytest.fixture
