@@ -8,6 +8,7 @@ the LLM API key, only from ``SYNDICATOR_LLM_API_KEY``.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import tomllib
@@ -73,6 +74,18 @@ def _upper(value: Any) -> Any:
 
 
 LogLevel = Annotated[Literal["DEBUG", "INFO", "WARNING", "ERROR"], BeforeValidator(_upper)]
+
+
+def _network(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    try:
+        return ipaddress.ip_network(value.strip(), strict=False)
+    except ValueError:
+        raise ValueError(f"'{value}' is not a network like '10.0.0.0/8' or an address") from None
+
+
+IPNetwork = Annotated[ipaddress.IPv4Network | ipaddress.IPv6Network, BeforeValidator(_network)]
 
 
 class _Section(BaseModel):
@@ -151,6 +164,10 @@ class FetchConfig(_Section):
     per_host_concurrency: int = Field(default=2, ge=1, le=64)
     per_host_delay: float = Field(default=1.0, ge=0)
     user_agent: str = "syndicator/0.1 (Arabic news feed collector)"
+    # Networks (CIDR, or one address) the collector may reach although they are private,
+    # loopback, link-local or otherwise not public, e.g. ["10.0.0.0/8"] for an intranet
+    # site. Empty: every URL must resolve to public addresses only (docs/operators.md).
+    allow_networks: tuple[IPNetwork, ...] = ()
 
 
 class CollectConfig(_Section):
