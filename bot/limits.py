@@ -18,6 +18,12 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 
+# Seconds added to each chat's interval. Telegram measures the spacing where requests
+# arrive, and a request can arrive sooner after the one before than it left (the earlier
+# one was slower on the wire): sends booked exactly 1 s apart were seen arriving 0.9991 s
+# apart. 50 ms costs a channel under 2% of its rate.
+MARGIN = 0.05
+
 
 def is_private(chat_id: str) -> bool:
     """Private chats have positive numeric ids; groups, supergroups and channels do not."""
@@ -45,8 +51,9 @@ class Pacer:
         self._lock = asyncio.Lock()
 
     def interval(self, chat_id: str) -> float:
-        """Seconds between two messages to `chat_id`."""
-        return self._private if is_private(chat_id) else self._per_chat
+        """Seconds between two messages to `chat_id` (with the `MARGIN`, when paced)."""
+        interval = self._private if is_private(chat_id) else self._per_chat
+        return interval + MARGIN if interval else 0.0
 
     def ready_in(self, chat_id: str) -> float:
         """Seconds until `chat_id` may receive its next message (0 when it may now)."""

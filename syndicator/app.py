@@ -238,7 +238,9 @@ class App:
             if scale_out
             else None
         )
-        self.jobs: JobBackend = LocalJobs() if self.replica is None else self.replica.workqueue
+        self.jobs: JobBackend = (
+            LocalJobs(cfg.jobs.concurrency) if self.replica is None else self.replica.workqueue
+        )
         self.scheduler = Scheduler(self.store, self.jobs, self.poll, clock)
         # Operations: /readyz wants the newest migration this code knows, and the scheduler
         # only where this process collects (`run` says); /metrics has its own registry.

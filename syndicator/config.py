@@ -223,7 +223,7 @@ class JobsConfig(_Section):
     # local: this process (embedded mode); procrastinate: a job queue in PostgreSQL that
     # every replica works on (scale-out; needs a postgresql:// database.url)
     backend: Literal["local", "procrastinate"] = "local"
-    concurrency: int = Field(default=8, ge=1, le=64)  # jobs one replica runs at once
+    concurrency: int = Field(default=8, ge=1, le=64)  # polls (or jobs) one process runs at once
     # procrastinate: how often a replica says it is alive, and after how long without a
     # sign of life its jobs count as stalled (its sends in flight become `unknown`, its
     # jobs run again elsewhere)

@@ -20,9 +20,21 @@ log = logging.getLogger(__name__)
 
 Job = Callable[[], Awaitable[object]]
 Poll = Callable[[Source, SourceState], Awaitable[object]]
+POLL = "poll:"  # key prefix of poll jobs
 
 
 class JobBackend(Protocol):
+    def room(self) -> int | None:
+        """How many more polls to submit now (None: no limit). The scheduler reads no more
+        due sources than this, so a backlog of thousands stays in the store, not in memory,
+        and each tick reads only what can start soon."""
+        ...
+
+    def polling(self) -> frozenset[str]:
+        """Ids of the sources whose poll this backend is running or holds (the scheduler
+        leaves them out of its query; their state in the store is about to change)."""
+        ...
+
     async def submit_poll(self, source: Source, state: SourceState, poll: Poll) -> bool:
         """Have `source` polled unless a poll of it is already queued or running; True when
         this call started (or queued) one."""
@@ -34,16 +46,26 @@ class JobBackend(Protocol):
 
 
 class LocalJobs:
+    """Jobs as asyncio tasks: `concurrency` run at once, as many again wait for a slot (so
+    a slot freed is taken at once, without waiting for the next tick)."""
+
     def __init__(self, concurrency: int = 8) -> None:
         self._slots = asyncio.Semaphore(concurrency)
+        self._backlog = 2 * concurrency
         self._running: dict[str, asyncio.Task[None]] = {}
 
     @property
     def running(self) -> frozenset[str]:
         return frozenset(self._running)
 
+    def room(self) -> int:
+        return max(0, self._backlog - len(self._running))
+
+    def polling(self) -> frozenset[str]:
+        return frozenset(key[len(POLL) :] for key in self._running if key.startswith(POLL))
+
     async def submit_poll(self, source: Source, state: SourceState, poll: Poll) -> bool:
-        return await self.submit(f"poll:{source.id}", lambda: poll(source, state))
+        return await self.submit(POLL + source.id, lambda: poll(source, state))
 
     async def submit(self, key: str, job: Job) -> bool:
         """Start `job` unless one with the same key is running; True when started."""

@@ -129,6 +129,13 @@ class Workqueue:
 
     # -- the scheduler's job backend ------------------------------------------------------
 
+    def room(self) -> None:
+        """No limit here: the queue is in PostgreSQL, and any replica's worker may take a
+        poll; `submit_poll` skips sources with a poll waiting or running anywhere."""
+
+    def polling(self) -> frozenset[str]:
+        return frozenset()
+
     async def submit_poll(self, source: Source, state: SourceState, poll: Poll) -> bool:
         """Defer a poll of `source` unless one is waiting or running on any replica."""
         lock = poll_lock(source.id)

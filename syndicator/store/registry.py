@@ -10,7 +10,7 @@ removed are disabled rather than deleted, so their articles and delivery history
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -107,8 +107,11 @@ class Registry:
         async with self._engine.connect() as conn:
             return [_source(r) for r in await conn.execute(query)]
 
-    async def due(self, now: datetime) -> list[tuple[Source, SourceState]]:
-        """Enabled sources never polled, or whose next poll time has come, with their state.
+    async def due(
+        self, now: datetime, *, limit: int | None = None, busy: Collection[str] = ()
+    ) -> list[tuple[Source, SourceState]]:
+        """Enabled sources never polled, or whose next poll time has come, with their state:
+        never polled first, then the longest overdue; at most `limit`, none of `busy`.
 
         One query for the whole tick, so a poll need not read its state again.
         """
@@ -120,7 +123,10 @@ class Registry:
                 or_(t.source_state.c.next_poll_at.is_(None), t.source_state.c.next_poll_at <= now),
             )
             .order_by(t.source_state.c.next_poll_at.is_not(None), t.source_state.c.next_poll_at)
+            .limit(limit)
         )
+        if busy:
+            query = query.where(t.sources.c.id.not_in(sorted(busy)))
         async with self._engine.connect() as conn:
             return [(_source(r), _state(r.id, r)) for r in await conn.execute(query)]
 

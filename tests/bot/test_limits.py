@@ -8,6 +8,7 @@ import itertools
 
 import pytest
 
+from bot.limits import MARGIN as M
 from bot.limits import Pacer
 
 CHANNEL, GROUP, PRIVATE = "@syria_news", "-1001234567890", "42"
@@ -62,15 +63,15 @@ async def send_times(p: Pacer, fake: FakeTime, chats: list[str]) -> list[float]:
     ("chats", "expected"),
     [
         pytest.param([CHANNEL], [0.0], id="first-send-immediate"),
-        pytest.param([CHANNEL, CHANNEL, CHANNEL], [0.0, 3.0, 6.0], id="per-chat-spacing"),
+        pytest.param([CHANNEL, CHANNEL, CHANNEL], [0.0, 3 + M, 6 + 2 * M], id="per-chat-spacing"),
         pytest.param([CHANNEL, GROUP, PRIVATE], [0.0, 0.1, 0.2], id="global-spacing-across-chats"),
         pytest.param(
-            [CHANNEL, GROUP, CHANNEL, GROUP], [0.0, 0.1, 3.0, 3.1], id="interleaved-chats"
+            [CHANNEL, GROUP, CHANNEL, GROUP], [0.0, 0.1, 3 + M, 3.1 + M], id="interleaved-chats"
         ),
     ],
 )
 async def test_spacing(fake: FakeTime, chats: list[str], expected: list[float]) -> None:
-    assert await send_times(pacer(fake), fake, chats) == expected
+    assert await send_times(pacer(fake), fake, chats) == pytest.approx(expected)
 
 
 async def test_global_rate_dominates_when_per_chat_is_shorter(fake: FakeTime) -> None:
@@ -80,11 +81,11 @@ async def test_global_rate_dominates_when_per_chat_is_shorter(fake: FakeTime) ->
 
 async def test_private_chats_get_one_message_a_second(fake: FakeTime) -> None:
     p = pacer(fake)
-    assert await send_times(p, fake, [PRIVATE, PRIVATE, CHANNEL, PRIVATE]) == [
-        0.0, 1.0, 1.1, 2.0,
-    ]  # fmt: skip
-    assert p.interval(PRIVATE) == 1.0
-    assert p.interval(GROUP) == p.interval(CHANNEL) == 3.0
+    assert await send_times(p, fake, [PRIVATE, PRIVATE, CHANNEL, PRIVATE]) == pytest.approx(
+        [0.0, 1 + M, 1.1 + M, 2 + 2 * M]
+    )
+    assert p.interval(PRIVATE) == 1 + M
+    assert p.interval(GROUP) == p.interval(CHANNEL) == 3 + M
 
 
 async def test_pause_all_holds_every_chat(fake: FakeTime) -> None:
@@ -108,17 +109,17 @@ async def test_partial_wait_after_time_passed(fake: FakeTime) -> None:
     await p.acquire(CHANNEL)
     fake.advance(1.0)
     await p.acquire(CHANNEL)
-    assert fake.sleeps == [pytest.approx(2.0)]
+    assert fake.sleeps == [pytest.approx(2 + M)]
 
 
 async def test_ready_in(fake: FakeTime) -> None:
     p = pacer(fake)
     assert p.ready_in(CHANNEL) == 0.0
     await p.acquire(CHANNEL)
-    assert p.ready_in(CHANNEL) == pytest.approx(3.0)
+    assert p.ready_in(CHANNEL) == pytest.approx(3 + M)
     assert p.ready_in(GROUP) == 0.0
     fake.advance(2.5)
-    assert p.ready_in(CHANNEL) == pytest.approx(0.5)
+    assert p.ready_in(CHANNEL) == pytest.approx(0.5 + M)
     fake.advance(5.0)
     assert p.ready_in(CHANNEL) == 0.0
 
@@ -143,7 +144,7 @@ async def test_pause_never_shortens_a_longer_wait(fake: FakeTime) -> None:
     p = pacer(fake, per_chat=60.0)
     await p.acquire(CHANNEL)
     p.pause(CHANNEL, 5.0)
-    assert p.ready_in(CHANNEL) == pytest.approx(60.0)
+    assert p.ready_in(CHANNEL) == pytest.approx(60 + M)
 
 
 async def test_concurrent_acquires_keep_both_spacings(fake: FakeTime) -> None:

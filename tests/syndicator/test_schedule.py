@@ -87,3 +87,40 @@ async def test_scheduler_runs_ticks_in_the_event_loop(store: Store) -> None:
         assert scheduler.running
     finally:
         scheduler.shutdown()
+
+
+async def test_a_tick_takes_only_what_the_backend_has_room_for(store: Store) -> None:
+    """A backlog stays in the store: with one slot (and one waiting), a tick submits two
+    polls, the longest overdue first, and the next tick after they end takes the third."""
+    clock = FakeClock()
+    for n, overdue in ((0, 10), (1, 30), (2, 20)):
+        state = await store.registry.state(f"s{n}")
+        due_at = clock() - timedelta(seconds=overdue)
+        await store.registry.record_poll(poll_succeeded(state, due_at, due_at, None, None))
+    polled: list[str] = []
+
+    async def poll(source: Source, state: SourceState) -> None:
+        polled.append(source.id)
+        await store.registry.record_poll(
+            poll_succeeded(state, clock(), clock() + timedelta(seconds=60), None, None)
+        )
+
+    jobs = LocalJobs(concurrency=1)
+    scheduler = Scheduler(store, jobs, poll, clock)
+    assert jobs.room() == 2
+    assert await scheduler.tick() == 2
+    assert jobs.room() == 0
+    assert await scheduler.tick() == 0  # full: the store is not even asked
+    await jobs.drain(5)
+    assert polled == ["s1", "s2"]
+    assert await scheduler.tick() == 1
+    await jobs.drain(5)
+    assert polled == ["s1", "s2", "s0"]
+
+
+async def test_due_leaves_out_busy_sources_and_keeps_to_the_limit(store: Store) -> None:
+    clock = FakeClock()
+    assert [s.id for s, _ in await store.registry.due(clock())] == ["s0", "s1", "s2"]
+    assert [s.id for s, _ in await store.registry.due(clock(), busy={"s1"})] == ["s0", "s2"]
+    assert len(await store.registry.due(clock(), limit=1, busy={"s0"})) == 1
+    assert await store.registry.due(clock(), limit=0) == []
