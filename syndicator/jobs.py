@@ -46,12 +46,15 @@ class JobBackend(Protocol):
 
 
 class LocalJobs:
-    """Jobs as asyncio tasks: `concurrency` run at once, as many again wait for a slot (so
-    a slot freed is taken at once, without waiting for the next tick)."""
+    """Jobs as asyncio tasks: `concurrency` run at once, the others of at most `backlog`
+    wait for a slot, so a freed slot is taken at once, not at the next tick. The scheduler
+    ticks every second, so `backlog` also caps the polls started per second: 256 is well
+    above what 8 slots finish on loopback (docs/benchmarks.md, polls), and a few hundred
+    waiting tasks cost little memory where 10,000 due at once would cost much."""
 
-    def __init__(self, concurrency: int = 8) -> None:
+    def __init__(self, concurrency: int = 8, backlog: int = 256) -> None:
         self._slots = asyncio.Semaphore(concurrency)
-        self._backlog = 2 * concurrency
+        self._backlog = backlog
         self._running: dict[str, asyncio.Task[None]] = {}
 
     @property

@@ -90,8 +90,9 @@ async def test_scheduler_runs_ticks_in_the_event_loop(store: Store) -> None:
 
 
 async def test_a_tick_takes_only_what_the_backend_has_room_for(store: Store) -> None:
-    """A backlog stays in the store: with one slot (and one waiting), a tick submits two
-    polls, the longest overdue first, and the next tick after they end takes the third."""
+    """A backlog stays in the store: with room for two polls (one running, one waiting), a
+    tick submits two, the longest overdue first, and the next tick after they end takes
+    the third."""
     clock = FakeClock()
     for n, overdue in ((0, 10), (1, 30), (2, 20)):
         state = await store.registry.state(f"s{n}")
@@ -105,7 +106,7 @@ async def test_a_tick_takes_only_what_the_backend_has_room_for(store: Store) -> 
             poll_succeeded(state, clock(), clock() + timedelta(seconds=60), None, None)
         )
 
-    jobs = LocalJobs(concurrency=1)
+    jobs = LocalJobs(concurrency=1, backlog=2)
     scheduler = Scheduler(store, jobs, poll, clock)
     assert jobs.room() == 2
     assert await scheduler.tick() == 2
