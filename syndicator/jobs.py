@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Protocol
 
 from syndicator.model import Source, SourceState
@@ -21,18 +22,26 @@ log = logging.getLogger(__name__)
 Job = Callable[[], Awaitable[object]]
 Poll = Callable[[Source, SourceState], Awaitable[object]]
 POLL = "poll:"  # key prefix of poll jobs
+BACKLOG_PER_SLOT = 32  # polls submitted and waiting, per slot of concurrency
+
+
+@dataclass(frozen=True)
+class Room:
+    """What a job backend takes now: at most `polls` more polls (None: no limit), none of
+    the sources in `busy` (their poll runs or waits; their state is about to change).
+
+    The scheduler reads no more due sources than that, so a backlog of thousands stays in
+    the store instead of being read every second, and a poll that ends while the tick's
+    query runs is not submitted again with the state it had before (a redundant GET
+    without the validators that poll just stored)."""
+
+    polls: int | None
+    busy: frozenset[str] = frozenset()
 
 
 class JobBackend(Protocol):
-    def room(self) -> int | None:
-        """How many more polls to submit now (None: no limit). The scheduler reads no more
-        due sources than this, so a backlog of thousands stays in the store, not in memory,
-        and each tick reads only what can start soon."""
-        ...
-
-    def polling(self) -> frozenset[str]:
-        """Ids of the sources whose poll this backend is running or holds (the scheduler
-        leaves them out of its query; their state in the store is about to change)."""
+    async def room(self) -> Room:
+        """How many polls to submit now, and which sources to leave out."""
         ...
 
     async def submit_poll(self, source: Source, state: SourceState, poll: Poll) -> bool:
@@ -48,24 +57,22 @@ class JobBackend(Protocol):
 class LocalJobs:
     """Jobs as asyncio tasks: `concurrency` run at once, the others of at most `backlog`
     wait for a slot, so a freed slot is taken at once, not at the next tick. The scheduler
-    ticks every second, so `backlog` also caps the polls started per second: 256 is well
-    above what 8 slots finish on loopback (docs/benchmarks.md, polls), and a few hundred
-    waiting tasks cost little memory where 10,000 due at once would cost much."""
+    ticks every second, so `backlog` also caps the polls started per second: 32 a slot is
+    well above what a slot finishes on loopback (docs/benchmarks.md, polls), and a few
+    hundred waiting tasks cost little memory where 10,000 due at once would cost much."""
 
-    def __init__(self, concurrency: int = 8, backlog: int = 256) -> None:
+    def __init__(self, concurrency: int = 8, backlog: int | None = None) -> None:
         self._slots = asyncio.Semaphore(concurrency)
-        self._backlog = backlog
+        self._backlog = BACKLOG_PER_SLOT * concurrency if backlog is None else backlog
         self._running: dict[str, asyncio.Task[None]] = {}
 
     @property
     def running(self) -> frozenset[str]:
         return frozenset(self._running)
 
-    def room(self) -> int:
-        return max(0, self._backlog - len(self._running))
-
-    def polling(self) -> frozenset[str]:
-        return frozenset(key[len(POLL) :] for key in self._running if key.startswith(POLL))
+    async def room(self) -> Room:
+        polling = (key.removeprefix(POLL) for key in self._running if key.startswith(POLL))
+        return Room(max(0, self._backlog - len(self._running)), frozenset(polling))
 
     async def submit_poll(self, source: Source, state: SourceState, poll: Poll) -> bool:
         return await self.submit(POLL + source.id, lambda: poll(source, state))

@@ -62,16 +62,11 @@ class Scheduler:
 
     async def tick(self) -> int:
         """Submit a poll for every due source; returns how many were started."""
-        room = self._jobs.room()
-        if room == 0:
-            return 0
         try:
-            # Sources being polled are left out: a poll that ends while this query runs
-            # would otherwise be submitted again with the state it had before (a
-            # redundant full fetch, without the validators the poll just stored).
-            due = await self._store.registry.due(
-                self._clock(), limit=room, busy=self._jobs.polling()
-            )
+            room = await self._jobs.room()
+            if room.polls == 0:
+                return 0
+            due = await self._store.registry.due(self._clock(), limit=room.polls, busy=room.busy)
         except Exception:  # the database may be briefly unavailable; try next tick
             log.exception("scheduler tick could not read the store")
             return 0

@@ -43,7 +43,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from syndicator.config import JobsConfig
 from syndicator.errors import StoreError
-from syndicator.jobs import Poll
+from syndicator.jobs import BACKLOG_PER_SLOT, POLL, Poll, Room
 from syndicator.model import Source, SourceState
 
 log = logging.getLogger(__name__)
@@ -55,7 +55,7 @@ SCHEMA_LOCK = 0x5359_4E44_0001  # advisory lock: one replica installs procrastin
 
 
 def poll_lock(source_id: str) -> str:
-    return f"poll:{source_id}"
+    return f"{POLL}{source_id}"
 
 
 def chat_lock(channel_id: str) -> str:
@@ -89,6 +89,10 @@ _WAITING = text(
 _BUSY = text(
     "SELECT 1 FROM procrastinate_jobs"
     " WHERE queueing_lock = :lock AND status IN ('todo', 'doing') LIMIT 1"
+)
+_POLLING = text(
+    "SELECT queueing_lock FROM procrastinate_jobs"
+    f" WHERE queue_name = '{POLLS}' AND status IN ('todo', 'doing')"
 )
 _SOONER = text("UPDATE procrastinate_jobs SET scheduled_at = :at WHERE id = :id")
 
@@ -129,12 +133,13 @@ class Workqueue:
 
     # -- the scheduler's job backend ------------------------------------------------------
 
-    def room(self) -> None:
-        """No limit here: the queue is in PostgreSQL, and any replica's worker may take a
-        poll; `submit_poll` skips sources with a poll waiting or running anywhere."""
-
-    def polling(self) -> frozenset[str]:
-        return frozenset()
+    async def room(self) -> Room:
+        """Polls waiting or running on any replica count against one backlog (32 a slot
+        of this replica's concurrency); their sources are left out of the tick."""
+        async with self._engine.connect() as conn:
+            locks = (await conn.execute(_POLLING)).scalars().all()
+        busy = frozenset(lock.removeprefix(POLL) for lock in locks)
+        return Room(max(0, BACKLOG_PER_SLOT * self._config.concurrency - len(busy)), busy)
 
     async def submit_poll(self, source: Source, state: SourceState, poll: Poll) -> bool:
         """Defer a poll of `source` unless one is waiting or running on any replica."""

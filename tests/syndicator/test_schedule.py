@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from syndicator.jobs import LocalJobs
+from syndicator.jobs import LocalJobs, Room
 from syndicator.model import Category, Source, SourceState
 from syndicator.schedule import Scheduler
 from syndicator.store import Store
@@ -108,9 +108,9 @@ async def test_a_tick_takes_only_what_the_backend_has_room_for(store: Store) -> 
 
     jobs = LocalJobs(concurrency=1, backlog=2)
     scheduler = Scheduler(store, jobs, poll, clock)
-    assert jobs.room() == 2
+    assert (await jobs.room()).polls == 2
     assert await scheduler.tick() == 2
-    assert jobs.room() == 0
+    assert await jobs.room() == Room(0, frozenset({"s1", "s2"}))
     assert await scheduler.tick() == 0  # full: the store is not even asked
     await jobs.drain(5)
     assert polled == ["s1", "s2"]

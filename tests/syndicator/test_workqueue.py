@@ -15,6 +15,7 @@ from sqlalchemy import text
 
 from syndicator.config import JobsConfig
 from syndicator.errors import StoreError
+from syndicator.jobs import BACKLOG_PER_SLOT, Room
 from syndicator.model import Source, SourceState
 from syndicator.store import Store, migrate
 from syndicator.store.engine import create_engine
@@ -107,6 +108,22 @@ async def test_a_source_is_queued_once_while_its_poll_waits_or_runs(
     assert not await workqueue.submit_poll(SOURCE, state, lambda s, st: nothing(s.id))
     await sql(store, "UPDATE procrastinate_jobs SET status = 'succeeded'")
     assert await workqueue.submit_poll(SOURCE, state, lambda s, st: nothing(s.id))
+
+
+async def test_room_counts_the_polls_waiting_or_running_on_any_replica(
+    queue: tuple[Store, Workqueue],
+) -> None:
+    store, workqueue = queue
+    backlog = BACKLOG_PER_SLOT * JobsConfig().concurrency
+    assert await workqueue.room() == Room(backlog, frozenset())
+    other = Source("halab", "حلب اليوم", "http://127.0.0.1:1/halab/")
+    for source in (SOURCE, other):
+        await workqueue.submit_poll(source, SourceState(source.id), lambda s, st: nothing(s.id))
+    await run_by(store, "poll:sham", await worker(store, alive=True))
+    await workqueue.deliver(["syria-news"])  # a delivery job is no poll
+    assert await workqueue.room() == Room(backlog - 2, frozenset({"sham", "halab"}))
+    await sql(store, "UPDATE procrastinate_jobs SET status = 'succeeded' WHERE lock = 'poll:sham'")
+    assert await workqueue.room() == Room(backlog - 1, frozenset({"halab"}))
 
 
 async def test_new_deliveries_bring_one_job_per_channel_in_their_transaction(
