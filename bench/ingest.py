@@ -36,6 +36,7 @@ from syndicator.demo.site import FEED_LIMIT, SampleSite, SiteArticle, load_artic
 from syndicator.extract import extract_page
 from syndicator.fetch import Fetcher, HostLimiter, build_client
 from syndicator.model import Category, Source
+from syndicator.netguard import LOOPBACK  # the sample sites listen on loopback
 from syndicator.pipeline import Collector
 from syndicator.store import Store, migrate
 from syndicator.store.engine import create_engine
@@ -196,7 +197,7 @@ async def _pipeline(
     await store.registry.apply([Category("syria", "الشأن السوري")], [source], [])
     elapsed = 0.0
     pages: list[tuple[bytes, str]] = []
-    async with build_client(timeout=10, user_agent="bench") as http:
+    async with build_client(timeout=10, user_agent="bench", allow_networks=LOOPBACK) as http:
         hosts = HostLimiter(concurrency=8, delay=0)
         fetcher = Fetcher(http, max_bytes=5_000_000, deadline=20, hosts=hosts)
         workers = extraction_pool() if os.environ.get("BENCH_POOL", "1") == "1" else None

@@ -50,6 +50,8 @@ def config(database: Path, port: int, sources: Sequence[Feed], interval: int = 1
         f'public_url = "http://127.0.0.1:{port}"',
         "[logging]",
         'level = "WARNING"',
+        "[fetch]",  # the sample sites listen on loopback, refused unless allowed
+        'allow_networks = ["127.0.0.0/8", "::1"]',
         "[collect]",
         'default_category = "misc"',
         f"min_interval = {interval}",

@@ -196,9 +196,11 @@ class Commands:
             await turn.reply("error", reason=type(exc).__name__)
 
     async def _deny(self, turn: Turn) -> None:
-        log.warning("user %s tried the operator command /%s: refused", turn.user_id, turn.command)
+        # A command, or an operator's button (its kind: the data after it is a one-time token).
+        what = f"/{turn.command}" if turn.command else turn.data.partition(":")[0] + ":"
+        log.warning("user %s tried the operator command %s: refused", turn.user_id, what)
         await self._store.audit.record(
-            turn.actor, "denied", f"/{turn.command}", self._clock(), {"args": turn.args[:200]}
+            turn.actor, "denied", what, self._clock(), {"args": turn.args[:200]}
         )
         await turn.reply("not_operator")
 

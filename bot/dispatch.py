@@ -36,6 +36,7 @@ from bot.metrics import DeliveryMetrics
 from bot.policy import Names, Options
 from bot.summaries import ChannelSummaries
 from bot.telegram import Sender
+from syndicator.errors import StoreError
 from syndicator.store import Store
 from syndicator.store.chats import ChatState
 from syndicator.store.outbox import Due, Interrupted, Queue
@@ -149,6 +150,8 @@ class Dispatcher:
         while not stop.is_set():
             try:
                 await self.run_once(stop)
+            except StoreError as exc:  # the database does not answer: one line, no traceback
+                log.warning("dispatch pass: %s; retrying", exc)
             except Exception:  # a database hiccup must not end delivery for good
                 log.exception("dispatch pass failed; retrying")
             self.wake.clear()
@@ -166,6 +169,8 @@ class Dispatcher:
             timeout = min(timeout, self._next_ready)
         try:
             due = await self.due_in()
+        except StoreError:
+            pass  # said by the pass that just failed
         except Exception:
             log.exception("could not read the outbox")
         else:

@@ -6,7 +6,9 @@ out, with the output's own rules, so nothing a source sent can break a reader:
 - `xml_safe`: characters XML 1.0 forbids (C0 controls, lone surrogates, U+FFFE/U+FFFF) are
   removed; lxml refuses them and a reader would reject the whole feed for one of them;
 - `plain`: titles, summaries, names are plain text: tags dropped (script and style with
-  their content), entities decoded, whitespace folded, capped at a word boundary;
+  their content), entities decoded, whitespace folded, capped at a word boundary. Text that
+  decodes to a tag (`&lt;script&gt;`) loses it too: some readers take an RSS title or
+  description for HTML, so no tag may survive as text where one HTML decoding would revive it;
 - `content_html`: the nh3 allowlist below, relative URLs made absolute against the article's
   address, only http(s) links and images; no scripts, styles, event handlers or frames;
 - `http_url`: an absolute http(s) URL or None (for links and enclosures).
@@ -37,6 +39,8 @@ MAX_TITLE = 1000  # characters, as at ingestion; a runaway title is cut at a wor
 MAX_TEXT = 4000  # characters of a plain-text summary or name
 
 _XML_ILLEGAL = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_TAG_START = re.compile(r"<[A-Za-z/!?]")  # what an HTML parser would take for markup
+_DECODINGS = 3  # rounds of "remove tags, decode entities" before the last resort
 
 
 def xml_safe(text: str) -> str:
@@ -47,9 +51,15 @@ def xml_safe(text: str) -> str:
 def plain(text: str, limit: int = MAX_TEXT) -> str:
     """Plain, single-line text from something that may hold markup or entities."""
     text = xml_safe(text)
-    if "<" in text or "&" in text:
-        text = unescape(nh3.clean(text, tags=set()))
-        text = xml_safe(text)  # an entity may have encoded an illegal character
+    for _ in range(_DECODINGS):
+        if "<" not in text and "&" not in text:
+            break
+        decoded = unescape(nh3.clean(text, tags=set()))
+        text = xml_safe(decoded)  # an entity may have encoded an illegal character
+        if not _TAG_START.search(text):
+            break  # what is left is text, even read once more as HTML
+    else:
+        text = _TAG_START.sub(lambda m: m.group()[1:], text)  # escaped deeper than that
     text = " ".join(text.split())
     if len(text) <= limit:
         return text

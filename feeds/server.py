@@ -14,11 +14,16 @@ Accept-Encoding`; it is gzip-compressed when the request accepts gzip (the compr
 are made once, when the document is cached). If-None-Match (either variant's tag), else
 If-Modified-Since, is answered with 304. Live feeds send `Link: <self>; rel="self"` and,
 with a WebSub hub, `<hub>; rel="hub"`. Nothing here writes to the store.
+
+While the database does not answer, documents still in the cache are served as usual, and
+the others are answered 503 with `Retry-After` (a reader tries again; nothing is cached),
+never a 500 with a traceback. `gated` answers 503 the same way before the service is ready.
 """
 
 from __future__ import annotations
 
 import gzip
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,17 +33,23 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from feeds import paging
 from feeds.cache import DocumentCache
 from feeds.catalog import Catalog, Document, Site
 from feeds.health import Probes
 from feeds.paging import ALL, FeedRef
+from syndicator.errors import StoreError
 from syndicator.store import Store
 
-__all__ = ["FeedCache", "FeedServer", "Served", "Site", "accepts_gzip", "served"]
+__all__ = ["FeedCache", "FeedServer", "Served", "Site", "accepts_gzip", "gated", "served"]
+
+log = logging.getLogger(__name__)
 
 GZIP_ABOVE = 512  # bytes; smaller bodies are sent as they are
+RETRY_AFTER = 30  # seconds a reader is asked to wait while the database does not answer
+OPERATIONS = ("/healthz", "/readyz", "/metrics")  # answered even before the service is ready
 RawHeaders = list[tuple[bytes, bytes]]
 
 
@@ -163,7 +174,8 @@ class FeedServer:
                 Route("/c/{slug}/", self.category_page, methods=methods),
                 Route("/feeds.opml", self.opml, methods=methods),
                 *self.probes.routes(),
-            ]
+            ],
+            exception_handlers={StoreError: _store_down},
         )
 
     # Each handler first looks the request's path up in the cache (the common case, kept
@@ -248,6 +260,34 @@ async def _built(build: Callable[[], Awaitable[Document | None]]) -> Served | No
 
 def _category_or_all(slug: str) -> FeedRef:
     return ALL if slug == ALL.key else paging.category(slug)
+
+
+async def _store_down(request: Request, exc: Exception) -> Response:
+    # Not a warning per request: the scheduler and /readyz already say the database is down.
+    log.debug("%s %s: %s", request.method, request.url.path, exc)
+    return _unavailable("the database does not answer; try again later")
+
+
+def _unavailable(message: str) -> Response:
+    return PlainTextResponse(
+        f"{message}\n",
+        status_code=503,
+        headers={"Cache-Control": "no-store", "Retry-After": str(RETRY_AFTER)},
+    )
+
+
+def gated(app: ASGIApp, ready: Callable[[], bool]) -> ASGIApp:
+    """`app`, answering 503 (with `Retry-After`) to every request but the operations
+    endpoints until `ready()`: while the service waits for its database at start, its
+    liveness and readiness probes answer and readers are asked to come back."""
+
+    async def gate(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] not in OPERATIONS and not ready():
+            await _unavailable("starting: waiting for the database")(scope, receive, send)
+            return
+        await app(scope, receive, send)
+
+    return gate
 
 
 def _not_found(message: str) -> Response:

@@ -14,6 +14,7 @@ import logging
 import math
 import multiprocessing
 import os
+import random
 import socket
 from collections import Counter
 from collections.abc import Callable, Generator, Sequence
@@ -44,13 +45,13 @@ from bot.telegram import Sender, TelegramSender, build_bot
 from feeds.catalog import Catalog
 from feeds.health import Probes
 from feeds.paging import FORMATS, affected
-from feeds.server import FeedCache, FeedServer, Site
+from feeds.server import FeedCache, FeedServer, Site, gated
 from feeds.websub import WebSub
 from syndicator import readiness
 from syndicator.cadence import Cadence
 from syndicator.config import ChannelConfig, FileConfig, Settings, SummarizeConfig
 from syndicator.declared import Change, channel_config, declared_from, fingerprint
-from syndicator.errors import ConfigError, SyndicatorError
+from syndicator.errors import ConfigError, StoreError, StoreUnavailable, SyndicatorError
 from syndicator.fetch import Fetcher, HostLimiter, Robots, build_client
 from syndicator.jobs import JobBackend, LocalJobs
 from syndicator.metrics import Metrics
@@ -60,7 +61,7 @@ from syndicator.replica import Replica
 from syndicator.schedule import Scheduler
 from syndicator.store import Changed, Store, migrate
 from syndicator.store.budget import SendBudget
-from syndicator.store.engine import create_engine
+from syndicator.store.engine import create_engine, shown
 from syndicator.store.outbox import Interrupted
 from syndicator.summarize import ExtractiveSummarizer, Summarizer
 from syndicator.summarize.budget import Budget
@@ -165,9 +166,13 @@ class App:
         self.settings = settings
         cfg = settings.file
         self.clock = clock
-        self.engine = create_engine(cfg.database.url)
+        self.engine = create_engine(cfg.database.url, busy_timeout=cfg.database.busy_timeout)
         self.store = Store.on(self.engine)
-        self.http = build_client(timeout=cfg.fetch.timeout, user_agent=cfg.fetch.user_agent)
+        self.http = build_client(
+            timeout=cfg.fetch.timeout,
+            user_agent=cfg.fetch.user_agent,
+            allow_networks=cfg.fetch.allow_networks,
+        )
         self.fetcher = fetcher = Fetcher(
             self.http,
             max_bytes=cfg.fetch.max_bytes,
@@ -267,11 +272,19 @@ class App:
                 per_minute=cfg.subscribers.commands_per_minute,
             )  # fmt: skip
         self.bound_port: int | None = None
+        self.starting: str | None = None  # why `run` is not prepared yet (for /readyz)
         self.interrupted: list[Interrupted] = []
         # Feeds: rendered documents stay cached until the ingest path reports a change.
         self.feed_cache = FeedCache()
         hub = cfg.feeds.websub_hub
-        self.websub = WebSub(self.http, str(hub)) if hub is not None else None
+        # The hub is the operator's own server, like Telegram and the LLM, not a site: its
+        # pings have their own client, outside the collector's private-address guard.
+        self.websub: WebSub | None = None
+        if hub is not None:
+            self._hub_http = httpx.AsyncClient(
+                timeout=cfg.fetch.timeout, headers={"User-Agent": cfg.fetch.user_agent}
+            )
+            self.websub = WebSub(self._hub_http, str(hub))
         self.store.articles.on_change(self.feeds_changed)
 
     @property
@@ -300,7 +313,7 @@ class App:
     def readiness_checks(self) -> dict[str, readiness.Check]:
         """What /readyz checks: the database, its schema, and the scheduler if collecting."""
         checks = {
-            "database": readiness.database(self.engine),
+            "database": readiness.database(self.engine, lambda: self.starting),
             "migrations": readiness.migrations(self.engine, self.schema_head),
         }
         if self.collecting:
@@ -335,6 +348,7 @@ class App:
             self._pool.shutdown(wait=False, cancel_futures=True)
         if self.websub is not None:
             await self.websub.drain()
+            await self._hub_http.aclose()
         await self.http.aclose()
         await self.summarizers.aclose()
         if self._bot is not None:
@@ -349,14 +363,52 @@ class App:
         commands that change the store themselves) and load the channels' policies."""
         # Scale-out replicas start together: one at a time migrates and applies the file.
         turn = self.replica.preparing() if self.replica is not None else contextlib.nullcontext()
+        database = self.settings.file.database
         async with turn:
-            await asyncio.to_thread(migrate.upgrade, self.settings.file.database.url)
+            await asyncio.to_thread(
+                migrate.upgrade, database.url, busy_timeout=database.busy_timeout
+            )
             if self.replica is not None:
                 await asyncio.to_thread(install_schema, self.settings.file.database.url)
             if apply:
                 await self.apply_file()
         await self.reload()
         self.feed_cache.clear()  # names, categories and sources are in every document
+
+    async def prepare_when_available(self, stop: asyncio.Event) -> bool:
+        """`prepare`, tried again while the database does not answer (`StoreUnavailable`):
+        after `[database] retry_initial` seconds, doubled after each failure up to
+        `retry_max`, each wait ±25 % (replicas restarted together do not knock together),
+        with one WARNING per attempt. False when `stop` is set first.
+
+        Only the long-running commands wait: an orchestrator may start the service before
+        its database, and the service should come up when the database does. One-shot
+        commands call `prepare` and fail at once with the error, which is what a person at
+        a terminal or a cron job needs to see."""
+        database = self.settings.file.database
+        delay, attempt = database.retry_initial, 0
+        self.starting = "starting: migrating and applying the config file"
+        while not stop.is_set():
+            try:
+                await self.prepare()
+            except StoreUnavailable as exc:
+                attempt += 1
+                self.starting = f"starting: attempt {attempt} failed ({readiness.problem(exc)})"
+                wait = min(delay, database.retry_max) * (0.75 + 0.5 * random.random())
+                log.warning(
+                    "database %s unavailable (%s), attempt %d: trying again in %.1f s",
+                    shown(database.url), readiness.problem(exc), attempt, wait,
+                )  # fmt: skip
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), wait)
+                delay = min(delay * 2, database.retry_max)
+            else:
+                if attempt:
+                    log.info("database %s answers (after %d failed attempts)",
+                             shown(database.url), attempt)  # fmt: skip
+                self.starting = None
+                return True
+        return False
 
     async def _start_commands(self) -> None:
         """Answer bot commands (a failure to start is logged; delivery goes on)."""
@@ -414,6 +466,7 @@ class App:
     async def follow_changes(self, stop: asyncio.Event) -> None:
         """Reload the policies after changes: made here (at once) or by the CLI in another
         process (seen as a new audit entry within `RELOAD_EVERY` seconds)."""
+        down = False  # the database did not answer: said once, until it answers again
         while not stop.is_set():
             waiters = [
                 asyncio.ensure_future(stop.wait()),
@@ -428,8 +481,14 @@ class App:
                 if self._changes.is_set() or await self.store.audit.latest() != self._seen_change:
                     self._changes.clear()
                     await self.reload()
+            except StoreError as exc:
+                if not down:
+                    log.warning("could not look for changes: %s; retrying", exc)
+                down = True
             except Exception:
                 log.exception("could not reload the channels' options; retrying")
+            else:
+                down = False
 
     async def poll(self, source: Source, state: SourceState | None = None) -> PollResult:
         result = await self.collector.poll(source, state)
@@ -466,7 +525,10 @@ class App:
         """Bind the HTTP port now, so a busy port is a clear error before anything starts."""
         http = self.settings.file.http
         family = socket.AF_INET6 if ":" in http.host else socket.AF_INET
-        sock = socket.socket(family, socket.SOCK_STREAM)
+        # IPPROTO_TCP named: asyncio sets TCP_NODELAY on accepted connections only when the
+        # listening socket says so, and without it every answer on a kept-alive connection
+        # waited 40 ms (Nagle's algorithm against the reader's delayed ACK).
+        sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((http.host, http.port))
@@ -491,12 +553,32 @@ class App:
     ) -> None:
         """Run the chosen parts in this event loop until `stop` is set, then stop cleanly:
         no new polls or sends, those in flight get `[run] shutdown_grace` seconds (then
-        they are cancelled), and the feed server closes last."""
+        they are cancelled), and the feed server closes last.
+
+        The feed server starts first, so that while the database does not answer yet
+        (`prepare_when_available` waits) /healthz says alive, /readyz says why not ready,
+        and feeds answer 503."""
         self.collecting = collect
         sock = self.listen() if serve else None
-        await self.prepare()
         tasks: list[asyncio.Task[None]] = []
         server: _EmbeddedServer | None = None
+        prepared = False
+        if sock is not None:
+            config = uvicorn.Config(
+                self.metrics.instrument(gated(self.feed_server().app(), lambda: prepared)),
+                log_level="warning", log_config=None, lifespan="off", access_log=False,
+                timeout_graceful_shutdown=HTTP_SHUTDOWN,
+            )  # fmt: skip
+            server = _EmbeddedServer(config)
+            tasks.append(asyncio.create_task(server.serve(sockets=[sock]), name="http"))
+        try:
+            prepared = await self.prepare_when_available(stop)
+        finally:
+            if not prepared and server is not None:  # stopped while waiting, or failed
+                server.should_exit = True
+                await asyncio.gather(*tasks, return_exceptions=True)
+        if not prepared:
+            return
         if self.replica is not None and (collect or dispatch):
             if self._bot is not None and dispatch:
                 await self._bot.initialize()
@@ -508,14 +590,6 @@ class App:
                 await self._bot.initialize()
             await self.dispatcher.recover()
             tasks.append(asyncio.create_task(self.dispatcher.run(stop), name="dispatcher"))
-        if sock is not None:
-            config = uvicorn.Config(
-                self.metrics.instrument(self.feed_server().app()),
-                log_level="warning", log_config=None, lifespan="off", access_log=False,
-                timeout_graceful_shutdown=HTTP_SHUTDOWN,
-            )  # fmt: skip
-            server = _EmbeddedServer(config)
-            tasks.append(asyncio.create_task(server.serve(sockets=[sock]), name="http"))
         tasks.append(asyncio.create_task(self.follow_changes(stop), name="reload"))
         if dispatch:
             await self._start_commands()

@@ -438,14 +438,23 @@ def feeds_export(
     """Write every feed (all formats, archives), the OPML and the pages as static files.
 
     The layout matches the server's URLs (DIR/feeds/{slug}.rss, DIR/c/{slug}/index.html,
-    DIR/index.html, DIR/feeds.opml; see docs/feeds.md). Each file is replaced atomically.
+    DIR/index.html, DIR/feeds.opml; see docs/feeds.md). The files are replaced together
+    once all are written: an export that fails (disk full) leaves the previous one in place.
     """
     from feeds.export import export
 
     async def body(settings: Settings) -> str:
         async with App(settings) as app:
             await app.prepare()
-            done = await export(app.feed_catalog(base_url), directory)
+            try:
+                done = await export(app.feed_catalog(base_url), directory)
+            except OSError as exc:  # the disk is full, a size limit, no permission
+                why = exc.strerror or str(exc)
+                where = f" (writing {exc.filename})" if exc.filename else ""
+                raise SyndicatorError(
+                    f"export to {directory} failed: {why}{where}; no file was replaced,"
+                    " the previous export stays in place"
+                ) from None
         return (
             f"exported {done.total} files to {directory}"
             f" ({done.written} written, {done.unchanged} unchanged)"

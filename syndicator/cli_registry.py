@@ -26,9 +26,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from syndicator import netguard
 from syndicator.app import App
 from syndicator.config import ChannelConfig, Settings, SourceConfig, channel_options
 from syndicator.declared import check, describe
+from syndicator.errors import InvalidChange
 from syndicator.model import Actor, Channel, Route, Source
 from syndicator.sourcelist import from_opml, to_opml
 
@@ -93,6 +95,10 @@ def install(cli: typer.Typer, sources: typer.Typer, run: Runner[Any]) -> None:
         async def body(app: App) -> bool:
             c = check(SourceConfig, fields)
             source = Source(c.id, c.name, str(c.url), c.kind, c.categories, c.interval)
+            # Said now, not at the first poll: the collector would refuse this address.
+            refused = await netguard.screen(source.url, app.settings.file.fetch.allow_networks)
+            if refused is not None:
+                raise InvalidChange(f"{source.url}: {refused}")
             return await app.store.edits.add_source(source, actor(), now())
 
         new = store_run(ctx, body)

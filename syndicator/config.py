@@ -99,6 +99,14 @@ class DatabaseConfig(_Section):
     # time ("always": changes made with the bot or the CLI are undone), or never ("never":
     # only `syndicator config apply` does). See docs/operators.md.
     apply_on_start: Literal["changed", "always", "never"] = "changed"
+    # SQLite: seconds a write waits for another process's lock (a backup, a CLI command)
+    # before the database counts as unavailable for now: that poll is tried again later.
+    busy_timeout: float = Field(default=10.0, ge=0, le=600)
+    # While the database does not answer at start (`run`, `serve`, `dispatch`): seconds
+    # before the first retry, doubled after each failure up to `retry_max`, with jitter.
+    # Meanwhile /healthz answers 200 and /readyz 503. See docs/operators.md.
+    retry_initial: float = Field(default=0.5, gt=0, le=600)
+    retry_max: float = Field(default=30.0, gt=0, le=3600)
 
     @field_validator("url")
     @classmethod

@@ -6,6 +6,8 @@ these classes::
     SyndicatorError
     ├── ConfigError          a configuration file is missing or invalid (names file and field)
     ├── StoreError           the database refused or is unreachable
+    │   └── StoreUnavailable not answering now (refused, dropped, locked beyond the
+    │                        busy timeout): nobody's fault here, try again later
     ├── SourceError          one source could not be collected; recorded, retried, never fatal
     │   ├── FetchError       HTTP failed: network, status, timeout, body too large (from httpx)
     │   └── ParseError       the body is not a feed/page we can read
@@ -37,6 +39,13 @@ class ConfigError(SyndicatorError):
 
 class StoreError(SyndicatorError):
     """The database could not be reached or refused an operation."""
+
+
+class StoreUnavailable(StoreError):
+    """The database does not answer now: the connection was refused or dropped, or (SQLite)
+    another process held the lock beyond the busy timeout. Translated from the driver's error
+    at the engine (`syndicator.store.engine`); whatever was being done is done again later,
+    and it is never the fault of the source or chat being worked on."""
 
 
 class SourceError(SyndicatorError):

@@ -10,14 +10,17 @@ Manners, in the order a request meets them:
 - the body is streamed raw and decompressed here with an output cap (gzip, deflate, br):
   neither a huge body nor a compression bomb can take more than `max_bytes` of memory;
 - 429 and 503 answers carry their Retry-After into the error, so the scheduler waits that
-  long before polling the source again.
+  long before polling the source again;
+- every connection, redirects included, goes to public addresses only unless `[fetch]
+  allow_networks` lists the network (`syndicator.netguard`); a refusal reads as one
+  sentence the operator can act on.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -27,7 +30,7 @@ from urllib.robotparser import RobotFileParser
 
 import httpx
 
-from syndicator import inflate
+from syndicator import inflate, netguard
 from syndicator.errors import FetchError
 
 MAX_REDIRECTS = 5
@@ -53,9 +56,20 @@ class Response:
         return self.status == 304
 
 
-def build_client(*, timeout: float, user_agent: str) -> httpx.AsyncClient:
-    """The one HTTP client of the collector, created by the composition root."""
+def build_client(
+    *, timeout: float, user_agent: str, allow_networks: Iterable[netguard.Network]
+) -> httpx.AsyncClient:
+    """The one HTTP client of the collector, created by the composition root.
+
+    It connects to public addresses and to `allow_networks` only (`netguard.GuardedTransport`;
+    required, so every caller decides). Proxies named in the environment are not used
+    (`trust_env=False`): through a proxy the guard would only see the proxy's address.
+    """
+    # httpcore checks every pooled connection on each request: keep the idle pool small.
+    limits = httpx.Limits(max_connections=100, max_keepalive_connections=16)
     return httpx.AsyncClient(
+        transport=netguard.GuardedTransport(allowed=allow_networks, limits=limits),
+        trust_env=False,
         timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
         follow_redirects=True,
         max_redirects=MAX_REDIRECTS,
@@ -64,8 +78,6 @@ def build_client(*, timeout: float, user_agent: str) -> httpx.AsyncClient:
             "Accept-Language": "ar,en;q=0.5",
             "Accept-Encoding": inflate.SUPPORTED,
         },
-        # httpcore checks every pooled connection on each request: keep the idle pool small.
-        limits=httpx.Limits(max_connections=100, max_keepalive_connections=16),
     )
 
 
@@ -154,9 +166,23 @@ class Robots:
                     parser.parse(body.decode("utf-8", errors="replace").splitlines())
         except httpx.HTTPError as exc:
             parser.parse(_DISALLOW_ALL)
-            why = f"site unreachable (robots.txt: {type(exc).__name__}: {exc})"
+            refused = _refused(exc, f"{origin}/robots.txt")
+            why = refused or f"site unreachable (robots.txt: {type(exc).__name__}: {exc})"
             return time.monotonic() + ROBOTS_ERROR_TTL, parser, why
         return time.monotonic() + ROBOTS_TTL, parser, None
+
+
+def _refused(exc: httpx.HTTPError, asked: str) -> str | None:
+    """The network guard's sentence when it refused the connection, naming the redirect
+    target when the refused address was not `asked`'s own; None for any other error."""
+    reason = netguard.refused(exc)
+    if reason is None:
+        return None
+    try:
+        target = exc.request.url
+    except RuntimeError:  # an error raised outside a request has none
+        return reason
+    return reason if target == asked else f"redirected to {target}: {reason}"  # URL == str
 
 
 async def _robots_body(response: httpx.Response, origin: str) -> bytes:
@@ -222,7 +248,8 @@ class Fetcher:
         except httpx.InvalidURL as exc:
             raise FetchError(f"{url}: invalid URL: {exc}") from None
         except httpx.HTTPError as exc:
-            raise FetchError(f"{url}: {type(exc).__name__}: {exc}") from None
+            reason = _refused(exc, url) or f"{type(exc).__name__}: {exc}"
+            raise FetchError(f"{url}: {reason}") from None
 
     async def _get(self, url: str, headers: dict[str, str]) -> Response:
         async with self._client.stream("GET", url, headers=headers) as response:

@@ -2,7 +2,9 @@
 
 Canonical URLs make the same article found through two feeds (or with tracking parameters)
 compare equal; dates become timezone-aware UTC so feeds and messages never shift; text is
-cleaned for publishing and hashed in its normalized form for duplicate detection.
+cleaned for publishing and hashed in its normalized form for duplicate detection. Titles and
+author names are plain text, without markup and cut to `MAX_TITLE`; a lead image is kept only
+when it is an http(s) address. (Each output escapes and sanitizes again with its own rules.)
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
 from syndicator import arabic
 from syndicator.model import Article, Entry
@@ -78,7 +80,12 @@ def is_shortlink(url: str) -> bool:
     return parts.path in ("", "/") and re.fullmatch(r"p=\d+", parts.query) is not None
 
 
-MAX_TITLE = 1000  # characters; a runaway "title" is cut at a word boundary
+# Characters of a title: a runaway one (100,000 characters of theme junk or an attack) is cut
+# at a word boundary. Feed readers lay a title out on one line and some refuse huge ones;
+# Telegram shows at most 512 of them (bot.format.TITLE_LIMIT) in a 4096-unit message.
+MAX_TITLE = 1000
+_SCRIPT = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_MARKUP = re.compile(r"<!--.*?(?:-->|$)|</?[A-Za-z!?][^<>]*(?:>|$)", re.DOTALL)
 
 
 def _capped(text: str, limit: int) -> str:
@@ -86,6 +93,16 @@ def _capped(text: str, limit: int) -> str:
         return text
     cut = text[: limit - 1]
     return (cut.rsplit(" ", 1)[0] if " " in cut else cut) + "…"
+
+
+def plain_line(text: str) -> str:
+    """A title or a name as plain text: markup removed (a script or style with its content),
+    not shown. Source kinds already decode what their format escapes, but a feed that escapes
+    twice leaves `<script>` in the decoded text; some feed readers take an RSS title for HTML,
+    so a tag kept as text there would become markup again. A `<` that starts no tag stays."""
+    if "<" in text:
+        text = _MARKUP.sub(" ", _SCRIPT.sub(" ", text))
+    return arabic.clean_line(text)
 
 
 def as_utc(moment: datetime | None, fallback: datetime) -> datetime:
@@ -111,7 +128,7 @@ def normalize_entry(entry: Entry, body: Body, now: datetime) -> Article:
     """
     published = min(as_utc(entry.published or entry.updated, now), as_utc(now, now))
     updated = max(as_utc(entry.updated, published), published)
-    title = _capped(arabic.clean_line(entry.title), MAX_TITLE)
+    title = _capped(plain_line(entry.title), MAX_TITLE)
     text = arabic.clean(body.text)
     return Article(
         source_id=entry.source_id,
@@ -124,6 +141,20 @@ def normalize_entry(entry: Entry, body: Body, now: datetime) -> Article:
         published=published,
         updated=min(updated, as_utc(now, now)),
         content_hash=content_hash(title, text),
-        author=arabic.clean_line(entry.author or body.author),
-        image=entry.image or body.image,
+        author=plain_line(entry.author or body.author),
+        image=_web_image(entry.url, entry.image, body.image),
     )
+
+
+def _web_image(base: str, *candidates: str | None) -> str | None:
+    """The first candidate that is an http(s) URL (made absolute against the article's):
+    a lead image that is `javascript:` or `data:` is no image."""
+    for candidate in candidates:
+        try:
+            url = urljoin(base, candidate.strip()) if candidate else ""
+            parts = urlsplit(url)
+        except ValueError:  # e.g. an unclosed IPv6 bracket
+            continue
+        if parts.scheme in ("http", "https") and parts.netloc:
+            return url
+    return None

@@ -9,6 +9,12 @@
 Every failure of a source becomes an error recorded in its state with a backoff, and is
 returned in the `PollResult`; nothing a source sends can stop the scheduler. The next poll
 is planned from the source's publishing rate (`cadence`).
+
+A database that stops answering (`StoreError`) is not the source's failure: the poll ends
+with an error in its result, and the source's state (errors, backoff, validators, cursor)
+is left as it was. Its articles are stored in batches, each with its deliveries in one
+transaction, and the validators are kept only after the whole poll is stored, so the next
+poll after the outage reads the same entries again and stores what is missing, once.
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ from datetime import UTC, datetime, timedelta
 from syndicator import cadence, dedup
 from syndicator.assemble import NewArticle, Page, assemble, entry_hash, needs_page, own_text
 from syndicator.categorize import Taxonomy
-from syndicator.errors import FetchError, SourceError
+from syndicator.errors import FetchError, SourceError, StoreError
 from syndicator.fetch import Fetcher
 from syndicator.model import Entry, PollResult, Source, SourceState
 from syndicator.sources.read import READERS, Collected
@@ -76,11 +82,21 @@ class Collector:
         self._workers = workers
 
     async def poll(self, source: Source, state: SourceState | None = None) -> PollResult:
-        """One collection pass over one source. Never raises for a source's fault.
+        """One collection pass over one source. Never raises for a source's fault, nor for
+        the database's (its result says "database unavailable", the source's state is
+        untouched and the source is polled again).
 
         `state` is the source's polling state when the caller has just read it (the
         scheduler's tick does); otherwise it is read here.
         """
+        try:
+            return await self._poll(source, state)
+        except StoreError as exc:
+            why = str(exc).removeprefix("database unavailable: ")
+            log.warning("database unavailable: source %s will be polled again (%s)", source.id, why)
+            return PollResult(source.id, error=str(exc))
+
+    async def _poll(self, source: Source, state: SourceState | None) -> PollResult:
         if state is None:
             state = await self._store.registry.state(source.id)
         now, started, read = self._clock(), time.monotonic(), None
@@ -93,6 +109,8 @@ class Collector:
             failed = await self._failed(source, state, now, str(exc), exc)
             return dataclasses.replace(failed, read_seconds=read)
         except Exception as exc:  # a parser or extractor bug must not stop the service
+            if (down := _store_error(exc)) is not None:
+                raise down from None  # the database's failure, not the source's
             read = read or time.monotonic() - started
             log.exception("source %s: unexpected error", source.id)
             failed = await self._failed(source, state, now, f"internal error: {exc!r}", None)
@@ -262,3 +280,15 @@ class Collector:
         article = made.article
         summary = await self._summarizer.summarize(article.title, article.text, Budget.STANDARD)
         return dataclasses.replace(made, article=dataclasses.replace(article, summary=summary))
+
+
+def _store_error(exc: BaseException) -> StoreError | None:
+    """The database's error behind `exc`: itself, or one that the task group reading the
+    pages gathered (with cancellations of the other pages, or a page's own error)."""
+    if isinstance(exc, StoreError):
+        return exc
+    if isinstance(exc, BaseExceptionGroup):
+        for inner in exc.exceptions:
+            if (found := _store_error(inner)) is not None:
+                return found
+    return None

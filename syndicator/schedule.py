@@ -15,6 +15,7 @@ from datetime import datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from syndicator.errors import StoreError
 from syndicator.jobs import JobBackend, Poll
 from syndicator.store import Store
 
@@ -38,6 +39,7 @@ class Scheduler:
         self._clock = clock
         self._tick_seconds = tick
         self._scheduler = AsyncIOScheduler(timezone="UTC")
+        self._store_down = False  # said once per outage, not at every tick
 
     def start(self) -> None:
         self._scheduler.add_job(
@@ -67,9 +69,17 @@ class Scheduler:
             if room.polls == 0:
                 return 0
             due = await self._store.registry.due(self._clock(), limit=room.polls, busy=room.busy)
+        except StoreError as exc:  # the database does not answer: the next tick tries again
+            if not self._store_down:
+                log.warning("scheduler: %s; no poll starts until it answers", exc)
+            self._store_down = True
+            return 0
         except Exception:  # the database may be briefly unavailable; try next tick
             log.exception("scheduler tick could not read the store")
             return 0
+        if self._store_down:
+            self._store_down = False
+            log.info("scheduler: the database answers again")
         started = 0
         for source, state in due:
             try:

@@ -23,6 +23,7 @@ from sqlalchemy.engine import make_url
 
 from syndicator.demo.site import load_articles
 from syndicator.fetch import build_client
+from syndicator.netguard import LOOPBACK
 from syndicator.store import Store
 from tests.fakes.clock import FakeClock
 from tests.fakes.database import open_store
@@ -56,7 +57,10 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with build_client(timeout=5.0, user_agent="syndicator-tests") as client:
+    # The sample sites listen on loopback: allowed here, as `[fetch] allow_networks` would.
+    async with build_client(
+        timeout=5.0, user_agent="syndicator-tests", allow_networks=LOOPBACK
+    ) as client:
         yield client
 
 

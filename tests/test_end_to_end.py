@@ -43,6 +43,7 @@ def config(site: SampleSite, telegram: FakeBotAPI, database: str) -> dict[str, A
     return {
         "database": {"url": database},
         "http": {"host": "127.0.0.1", "port": 0},
+        "fetch": {"allow_networks": ["127.0.0.0/8", "::1"]},  # the sample sites are on loopback
         "telegram": {"base_url": telegram.base_url, "per_chat_interval": 0.0},
         "categories": [
             {"slug": "syria", "name": "الشأن السوري", "aliases": ["سوريا"]},

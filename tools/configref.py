@@ -43,6 +43,7 @@ REGENERATE = "python -m tools.configref --write"  # or `make docs`
 VALIDATORS = {  # the annotated validators of syndicator.config, by function name
     "parse_duration": "duration",
     "_zone": 'IANA time zone (`"Asia/Damascus"`)',
+    "_network": "network (CIDR)",
 }
 SCALARS = {str: "string", int: "integer", float: "number", bool: "boolean", AnyHttpUrl: "URL"}
 ENVIRONMENT = (
@@ -122,23 +123,38 @@ def describe(annotation: Any, metadata: list[Any]) -> str:
     origin = get_origin(annotation)
     if origin is Annotated:
         inner, *more = get_args(annotation)
-        return describe(inner, [*more, *metadata])
+        named = validated([*more, *metadata])  # before `inner`: it may be a union of types
+        return named if named is not None else describe(inner, [*more, *metadata])
     if origin in (Union, types.UnionType):
         options = [a for a in get_args(annotation) if a is not type(None)]
         return " or ".join(describe(a, metadata) for a in options)
     if origin is Literal:
         return "one of " + ", ".join(f"`{json.dumps(v)}`" for v in get_args(annotation))
     if origin is tuple:
-        return f"list of {describe(get_args(annotation)[0], [])}s" + bounds(metadata)
+        return f"list of {plural(describe(get_args(annotation)[0], []))}" + bounds(metadata)
     if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
         return "one of " + ", ".join(f"`{json.dumps(m.value)}`" for m in annotation)
+    named = validated(metadata)
+    if named is not None:
+        return named
+    return SCALARS.get(annotation, getattr(annotation, "__name__", str(annotation))) + bounds(
+        metadata
+    )
+
+
+def validated(metadata: list[Any]) -> str | None:
+    """The words for a type that one of `VALIDATORS` reads, with its bounds; else None."""
     for item in metadata:
         func = getattr(item, "func", None)
         if func is not None and func.__name__ in VALIDATORS:
             return VALIDATORS[func.__name__] + bounds(metadata)
-    return SCALARS.get(annotation, getattr(annotation, "__name__", str(annotation))) + bounds(
-        metadata
-    )
+    return None
+
+
+def plural(words: str) -> str:
+    """`string` -> `strings`, `network (CIDR)` -> `networks (CIDR)`."""
+    head, sep, tail = words.partition(" (")
+    return f"{head}s{sep}{tail}"
 
 
 def bounds(metadata: list[Any]) -> str:

@@ -9,7 +9,8 @@ only single-character entities), so XXE and "billion laughs" bodies cannot leak 
 memory. feedparser also keeps declarations whose value is plain text, which lets a 200 KB
 "quadratic blowup" expand to gigabytes: every declaration but a character reference is removed
 before it sees the document. A feed that is slightly broken (bozo) but still yields entries is
-accepted; one that yields nothing is a `ParseError`. Items without a link are skipped, titles
+accepted; one that yields nothing is a `ParseError`. Items without a link are skipped, and so
+are those whose link is not http(s) (`javascript:`, `data:`), with a note in the log; titles
 are plain text (feedparser may hand them over as HTML), and control characters are dropped from
 every text and HTML field: XML output (feedgen) and Telegram refuse them.
 
@@ -23,6 +24,7 @@ from __future__ import annotations
 import html
 import io
 import json
+import logging
 import re
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -46,6 +48,8 @@ _CHARACTER_ENTITY = re.compile(rb'<!ENTITY\s+\w+\s+"&#\w+;"\s*>')
 _SCRIPT = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"</?[A-Za-z][^>]*>|<!--.*?-->", re.DOTALL)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+log = logging.getLogger(__name__)
 
 
 def parse(body: bytes, source: Source, url: str, content_type: str = "") -> list[Entry]:
@@ -71,6 +75,7 @@ def parse(body: bytes, source: Source, url: str, content_type: str = "") -> list
             continue  # urljoin would make it the feed's own URL (a truncated last item)
         link = urljoin(url, str(item["link"]))
         if not link.startswith(("http://", "https://")):
+            _skipped(source, link)
             continue
         entries.append(
             Entry(
@@ -151,6 +156,12 @@ def _without_entity_declarations(data: bytes) -> bytes:
     return prolog + data[end:]
 
 
+def _skipped(source: Source, link: str) -> None:
+    """A per-source note: an item whose link is not a web address (`javascript:`, `data:`,
+    `mailto:`) is dropped, never published as something readers could click."""
+    log.info("source %s: item skipped, its link is not http(s): %.60r", source.id, link)
+
+
 def _title(item: Any) -> str:
     """The title as plain text. feedparser hands an HTML title (`&lt;b&gt;` in RSS, Atom
     type="html") over as markup, and a "plain" one may still hold tags (`<script>`)."""
@@ -208,6 +219,8 @@ def _parse_json_feed(body: bytes, source: Source, url: str, content_type: str) -
         href = _text(item.get("url")) or _text(item.get("external_url"))
         link = urljoin(url, href) if href else ""
         if not link.startswith(("http://", "https://")):
+            if link:
+                _skipped(source, link)
             continue
         image = _text(item.get("image") or item.get("banner_image"))
         tags = item.get("tags")

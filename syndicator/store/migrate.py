@@ -13,25 +13,37 @@ from sqlalchemy import event
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from syndicator.errors import StoreError
-from syndicator.store.engine import ensure_sqlite_dir, sqlite_pragmas, sync_url
+from syndicator.errors import StoreError, StoreUnavailable
+from syndicator.store.engine import (
+    BUSY_TIMEOUT,
+    ensure_sqlite_dir,
+    first_line,
+    sqlite_pragmas,
+    sync_url,
+    unavailable,
+)
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
-def alembic_config(url: str) -> Config:
+def alembic_config(url: str, busy_timeout: float = BUSY_TIMEOUT) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["url"] = sync_url(url)
+    config.attributes["busy_timeout"] = busy_timeout  # read by migrations/env.py (SQLite)
     return config
 
 
-def upgrade(url: str, revision: str = "head") -> None:
-    """Bring the database at `url` to `revision` (idempotent)."""
+def upgrade(url: str, revision: str = "head", *, busy_timeout: float = BUSY_TIMEOUT) -> None:
+    """Bring the database at `url` to `revision` (idempotent). `StoreUnavailable` when the
+    database does not answer (the service's start waits and tries again), `StoreError`
+    when a migration fails."""
     ensure_sqlite_dir(url)
     try:
-        command.upgrade(alembic_config(url), revision)
+        command.upgrade(alembic_config(url, busy_timeout), revision)
     except SQLAlchemyError as exc:
+        if unavailable(exc):
+            raise StoreUnavailable(f"database unavailable: {first_line(exc)}") from exc
         raise StoreError(f"database migration failed: {exc}") from exc
 
 

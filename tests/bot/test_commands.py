@@ -7,12 +7,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from bot.channels import ChannelCommands
+from bot.commands import OPERATOR_COMMANDS
+from bot.operate import Operations
 from syndicator.app import App
 from syndicator.config import settings_from_mapping
 from tests.fakes.bot_api import DEFAULT_TOKEN, FakeBotAPI, SentMessage
@@ -22,6 +26,7 @@ OPERATOR, STRANGER, READER = 7001, 7002, 7003
 NEWS = -1002000000001  # the bot may post, the operator administers it
 NO_POSTS = -1002000000002  # the bot is an administrator without the right to post
 NOT_MINE = -1002000000003  # the bot may post, the operator is not an administrator there
+GROUP = -1002000000004  # a group where people talk to the bot
 
 
 @pytest.fixture
@@ -41,10 +46,16 @@ def fake() -> Iterator[FakeBotAPI]:
 
 
 def make_app(
-    fake: FakeBotAPI, tmp_path: Path, site: SampleSite | None = None, **subscribers: Any
+    fake: FakeBotAPI,
+    tmp_path: Path,
+    site: SampleSite | None = None,
+    *,
+    channels: list[dict[str, Any]] | None = None,
+    **subscribers: Any,
 ) -> App:
     raw: dict[str, Any] = {
         "database": {"url": f"sqlite:///{tmp_path / 'bot.db'}"},
+        "fetch": {"allow_networks": ["127.0.0.0/8", "::1"]},  # the sample sites are on loopback
         "telegram": {
             "base_url": fake.base_url,
             "per_chat_interval": 0.0,
@@ -58,6 +69,8 @@ def make_app(
             {"slug": "sports", "name": "رياضة"},
         ],
     }
+    if channels is not None:
+        raw["channels"] = channels
     if site is not None:
         raw["sources"] = [
             {"id": "sham", "name": "أخبار الشام اليوم", "url": site.feed_url(), "interval": 1}
@@ -115,6 +128,88 @@ async def test_a_stranger_is_refused_operator_commands_and_the_attempt_is_logged
             ("denied", "/status", "bot"),
             ("denied", "/addchannel", "bot"),
         ]
+
+
+# Arguments that would change something, send something or fetch something if the gate let
+# the command through (`news` and `sham` exist; the URLs are the sample site's).
+def operator_attempts(site: SampleSite) -> dict[str, str]:
+    return {
+        "status": "",
+        "sources": "",
+        "addsource": f"{site.url}/ evil",
+        "removesource": "sham",
+        "channels": "",
+        "addchannel": "@not_mine_test evil categories=syria",
+        "removechannel": "news",
+        "route": "news categories=economy include=x",
+        "pause": "news",
+        "resume": "news",
+        "preview": f"{site.url}/ news",
+        "test": "news",
+        "retry": "news failed",
+    }
+
+
+def rows(database: Path, *, leave_out: tuple[str, ...] = ()) -> dict[str, list[Any]]:
+    """Every row of every table (read-only), but those of `leave_out`."""
+    with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as conn:
+        names = [n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        return {
+            name: sorted(conn.execute(f'SELECT * FROM "{name}"').fetchall(), key=repr)
+            for name in sorted(names)
+            if name not in leave_out
+        }
+
+
+async def test_every_operator_command_is_refused_to_everyone_else_in_private_and_in_groups(
+    fake: FakeBotAPI, site: SampleSite, tmp_path: Path
+) -> None:
+    """Each command of `OPERATOR_COMMANDS`, with arguments that would change the store, post
+    or fetch: refused to a stranger in a private chat (answered, logged, audited as denied)
+    and in a group (where even operators are told to write privately); nothing changes,
+    nothing is posted or fetched. The /addsource confirmation button is refused too."""
+    attempts = operator_attempts(site)
+    assert set(attempts) == OPERATOR_COMMANDS
+    channels = [{"id": "news", "chat_id": NEWS, "categories": ["syria"]}]
+    app = make_app(fake, tmp_path, site, channels=channels, commands_per_minute=600)
+    fake.add_chat(GROUP, type="group", title="مجموعة", bot_status="member")
+    async with app, running(app):
+        operator_handlers = {
+            name
+            for name, handler in app.commands._handlers.items()  # type: ignore[union-attr]
+            if isinstance(getattr(handler, "__self__", None), Operations | ChannelCommands)
+        }
+        assert operator_handlers | {"addchannel"} == OPERATOR_COMMANDS  # none left ungated
+        database = tmp_path / "bot.db"
+        before, fetched = rows(database, leave_out=("audit_log",)), len(site.requests)
+        for command, args in attempts.items():
+            fake.push_text(STRANGER, STRANGER, f"/{command} {args}".strip())
+        refusals = await fake.await_messages(STRANGER, len(attempts), 20.0)
+        for command, args in attempts.items():
+            fake.push_text(GROUP, STRANGER, f"/{command} {args}".strip(), chat_type="group")
+        in_group = await fake.await_messages(GROUP, len(attempts), 20.0)
+        fake.push_callback(STRANGER, STRANGER, refusals[0].message_id, "src:ok:0123456789")
+        await eventually(lambda: _audited(app, len(attempts) + 1))
+
+        assert all("للمشرفين فقط" in (m.text or "") for m in refusals)
+        assert all("المحادثة الخاصة" in (m.text or "") for m in in_group)
+        await asyncio.sleep(0.3)  # a late answer would show here
+        [*_, button] = fake.sent(STRANGER)
+        assert len(fake.sent(STRANGER)) == len(attempts) + 1  # the button's refusal too
+        assert "للمشرفين فقط" in (button.text or "")
+        assert fake.sent(NEWS) == []
+        assert fake.sent(NOT_MINE) == []
+        assert len(site.requests) == fetched  # nothing was previewed or discovered
+        assert rows(database, leave_out=("audit_log",)) == before
+        denied = await app.store.audit.entries(actor=f"tg:{STRANGER}")
+        assert {e.action for e in denied} == {"denied"}
+        assert sorted(e.target for e in denied) == sorted(
+            [*(f"/{command}" for command in attempts), "src:"]
+        )
+
+
+async def _audited(app: App, count: int) -> bool:
+    return len(await app.store.audit.entries(actor=f"tg:{STRANGER}")) >= count
 
 
 async def test_a_channel_is_added_only_where_the_bot_may_post_and_the_operator_administers(

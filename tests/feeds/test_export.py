@@ -1,18 +1,35 @@
-"""`syndicator feeds export DIR`: the same bytes as the server, at the paths of its URLs."""
+"""`syndicator feeds export DIR`: the same bytes as the server, at the paths of its URLs.
+
+And a real disk full during an export: a file size limit (RLIMIT_FSIZE, the write fails with
+EFBIG) or a small tmpfs (ENOSPC), while a real HTTP server on loopback serves DIR. The failed
+export leaves every file of the previous one byte for byte, served, with no temporary file;
+it says so in one line and exits 1; with room again the next export completes.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import functools
 import os
+import shutil
+import sqlite3
 import stat
 import subprocess
 import sys
+import threading
+import urllib.request
+from collections.abc import Iterator
 from email.utils import parsedate_to_datetime
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from lxml import etree
 
+from feeds.export import export as export_files
 from feeds.export import file_for, write_atomic
 from syndicator.app import App
 from syndicator.config import load_settings
@@ -31,6 +48,10 @@ url = "sqlite:///{tmp_path / "export.db"}"
 
 [http]
 public_url = "{PUBLIC}"
+
+[fetch]
+allow_networks = ["127.0.0.0/8", "::1"]  # the sample site listens on loopback
+per_host_delay = 0  # its pages at once: the politeness delay is tested elsewhere
 
 [feeds]
 limit = 3
@@ -137,3 +158,173 @@ def test_write_atomic(tmp_path: Path) -> None:
     assert write_atomic(target, b"two")
     assert target.read_bytes() == b"two"
     assert [p.name for p in target.parent.iterdir()] == ["all.rss"]
+
+
+# -- the disk full during an export ---------------------------------------------------------
+
+
+def export_limited(config: Path, directory: Path, max_file_bytes: int) -> Any:
+    """`export`, in a process that may not write a file beyond `max_file_bytes`: the write
+    fails with EFBIG (SIGXFSZ, which would kill the process, is ignored, as the limit and
+    the signal are set before the command starts)."""
+    limited = (
+        "import resource, runpy, signal, sys\n"
+        "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+        f"resource.setrlimit(resource.RLIMIT_FSIZE, ({max_file_bytes}, {max_file_bytes}))\n"
+        "sys.argv[0] = 'syndicator'\n"
+        "runpy.run_module('syndicator', run_name='__main__', alter_sys=True)\n"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", limited, "--config", str(config), "feeds", "export",
+         str(directory)],
+        capture_output=True, text=True, timeout=120, check=False,
+        env={**os.environ, "TELEGRAM_BOT_TOKEN": ""},
+    )  # fmt: skip
+
+
+class _Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def web_server(directory: Path) -> Iterator[str]:
+    """A real HTTP server on loopback serving `directory` (as nginx serves the export)."""
+    handler = functools.partial(_Quiet, directory=str(directory))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def files(directory: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(directory).as_posix(): p.read_bytes()
+        for p in sorted(directory.rglob("*"))
+        if p.is_file()
+    }
+
+
+def served(base: str, directory: Path, expected: dict[str, bytes]) -> None:
+    """Every file of `expected` is served with exactly those bytes."""
+    for name, body in expected.items():
+        with urllib.request.urlopen(f"{base}/{name}", timeout=10) as answer:
+            assert answer.read() == body, name
+
+
+async def collect_and_export(settings: Any, directory: Path) -> list[tuple[str, bytes]]:
+    """Collect what the site has; return what the next export will write (paths under
+    `directory`, in its order), without writing it."""
+    async with App(settings) as app:
+        await app.prepare()
+        assert [r.error for r in await app.collect()] == [None]
+        return [
+            (file_for(directory, url).relative_to(directory).as_posix(), document.body)
+            async for url, document in app.feed_catalog().documents()
+        ]
+
+
+async def export_here(settings: Any, directory: Path) -> None:
+    """An export in this process (the command's own work, without starting a process)."""
+    async with App(settings) as app:
+        await app.prepare()
+        await export_files(app.feed_catalog(), directory)
+
+
+def assert_left_in_place(out: Path, before: dict[str, bytes]) -> None:
+    assert files(out) == before  # byte for byte, and no new file
+    assert not list(out.rglob(".*"))  # no temporary file left behind
+    assert {p for p in out.rglob("*") if p.is_dir() and not any(p.iterdir())} == set()
+
+
+async def test_a_file_size_limit_mid_export_leaves_the_previous_export_served(
+    config: Path, site: SampleSite, tmp_path: Path
+) -> None:
+    settings, out = load_settings(config), tmp_path / "public"
+    await collect_and_export(settings, out)
+    await export_here(settings, out)
+    before = files(out)
+
+    for _ in site.pending:
+        site.publish_next()
+    coming = await collect_and_export(settings, out)
+    changed = [(name, body) for name, body in coming if before.get(name) != body]
+    largest = max(len(body) for _, body in changed)
+    # Only files as large as the largest changed one fail, and the first changed file is
+    # smaller: the failure comes after some changed files were written (an export that
+    # replaced files one by one would have changed the served copy by then).
+    assert len(changed[0][1]) < largest
+    # The database stays open here, so that its shared-memory file exists at full size and
+    # the export, which only reads, writes nothing but its own files under the limit.
+    database = sqlite3.connect(tmp_path / "export.db")
+    with web_server(out) as base, contextlib.closing(database):
+        database.execute("SELECT count(*) FROM articles").fetchone()
+        served(base, out, before)
+        done = export_limited(config, out, largest - 1)
+        assert done.returncode == 1, done.stderr
+        assert f"error: export to {out} failed: File too large (writing {out}/" in done.stderr
+        assert "no file was replaced, the previous export stays in place" in done.stderr
+        assert "Traceback" not in done.stderr
+        assert_left_in_place(out, before)
+        served(base, out, before)
+
+        await export_here(settings, out)  # room again
+        assert files(out) == before | dict(coming)
+        served(base, out, dict(coming))
+
+
+@contextlib.contextmanager
+def tmpfs(where: Path, size: int) -> Iterator[Path]:
+    """A small tmpfs at `where` (root with CAP_SYS_ADMIN only: skipped otherwise)."""
+    where.mkdir()
+    mount, umount = shutil.which("mount"), shutil.which("umount")
+    if os.geteuid() != 0 or mount is None or umount is None:
+        pytest.skip("mounting a tmpfs needs root (the RLIMIT_FSIZE test covers the same)")
+    made = subprocess.run(
+        [mount, "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if made.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {made.stderr.strip()}")
+    try:
+        yield where
+    finally:
+        subprocess.run([umount, str(where)], check=False)
+
+
+async def test_a_full_disk_mid_export_leaves_the_previous_export_served(
+    config: Path, site: SampleSite, tmp_path: Path
+) -> None:
+    settings = load_settings(config)
+    with tmpfs(tmp_path / "disk", 4 * 2**20) as disk:
+        out = disk / "public"
+        await collect_and_export(settings, out)
+        await export_here(settings, out)
+        before = files(out)
+
+        for _ in site.pending:
+            site.publish_next()
+        coming = await collect_and_export(settings, out)
+        changed = [body for name, body in coming if before.get(name) != body]
+        # Fill the disk but for room for about half of the changed files (tmpfs gives
+        # whole pages): the first ones are written, then one finds the disk full.
+        pages = [-(-len(body) // 4096) * 4096 for body in changed]
+        room = sum(pages[: len(pages) // 2])
+        free = os.statvfs(disk).f_bavail * os.statvfs(disk).f_frsize
+        (disk / "filler").write_bytes(bytes(free - room))
+        with web_server(out) as base:
+            with pytest.raises(OSError, match="No space left on device") as failed:
+                await export_here(settings, out)
+            assert failed.value.errno == errno.ENOSPC
+            assert Path(failed.value.filename).is_relative_to(out)
+            assert_left_in_place(out, before)
+            served(base, out, before)
+
+            (disk / "filler").unlink()  # room again
+            await export_here(settings, out)
+            assert files(out) == before | dict(coming)
+            served(base, out, dict(coming))

@@ -64,3 +64,10 @@ def test_http_urls_only() -> None:
     assert http_url("data:image/png;base64,AAAA") is None
     assert http_url("") is None
     assert http_url(None) is None
+
+
+def test_plain_text_keeps_no_tag_that_one_more_html_decoding_would_revive() -> None:
+    """Some readers take an RSS title or description for HTML: escaped markup goes too."""
+    assert plain("خبر &lt;script&gt;alert(1)&lt;/script&gt; عاجل") == "خبر عاجل"
+    assert plain("خبر <img src=x onerror=alert(1)> &amp;lt;b&amp;gt;") == "خبر &lt;b&gt;"
+    assert plain("5 &lt; 7 و AT&amp;T") == "5 < 7 و AT&T"

@@ -57,6 +57,7 @@ async def test_a_hub_that_refuses_or_is_down_is_only_logged(
 def config(site: SampleSite, hub: FakeHub, tmp_path: Path) -> dict[str, object]:
     return {
         "database": {"url": f"sqlite:///{tmp_path / 'websub.db'}"},
+        "fetch": {"allow_networks": ["127.0.0.0/8", "::1"]},  # the sample sites are on loopback
         "http": {"public_url": PUBLIC},
         "feeds": {"websub_hub": hub.url},
         "categories": [

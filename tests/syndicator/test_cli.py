@@ -61,6 +61,9 @@ url = "sqlite:///{tmp_path / "cli.db"}"
 [http]
 port = {free_port()}
 
+[fetch]
+allow_networks = ["127.0.0.0/8", "::1"]  # the sample site listens on loopback
+
 [telegram]
 per_chat_interval = 0
 

@@ -69,6 +69,7 @@ url = {toml_string(f"sqlite:///{database}")}
 [fetch]
 per_host_delay = 0
 timeout = 10
+allow_networks = ["127.0.0.0/8", "::1"]  # the sample sites listen on loopback
 
 [telegram]
 per_chat_interval = 0

@@ -1,15 +1,18 @@
 """Fetch stage manners over loopback: conditional GET, User-Agent and compression, per-host
-spacing, robots.txt, Retry-After, deadlines, redirects and body limits.
+spacing, robots.txt, Retry-After, deadlines, redirects, body limits, and redirects into
+addresses the network guard refuses.
 
 Everything runs against the real fixture sites (`SampleSite` for a polite WordPress site,
-`HostileServer` for the bad answers). Two answers neither of them can give (a compressed
-robots.txt bomb, a Retry-After written as an HTTP date) come from `canned`, a few lines of
-asyncio server below. Slow cases use a 1 s deadline so that every test stays under ~2 s.
+`HostileServer` for the bad answers). Answers neither of them can give (a compressed
+robots.txt bomb, a Retry-After written as an HTTP date, a redirect to anywhere) come from
+`canned`, a few lines of asyncio server below. Slow cases use a 1 s deadline so that every
+test stays under ~2 s.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import itertools
 import time
 import tracemalloc
@@ -34,8 +37,16 @@ from syndicator.fetch import (
     build_client,
     retry_after,
 )
+from syndicator.netguard import LOOPBACK
 from tests.fakes.clock import FakeClock
-from tests.fakes.hostile import BROTLI_BOMB, HUGE_SIZE, RETRY_AFTER, HostileServer, gzip_bomb
+from tests.fakes.hostile import (
+    BROTLI_BOMB,
+    HUGE_SIZE,
+    RETRY_AFTER,
+    SECRET,
+    HostileServer,
+    gzip_bomb,
+)
 from tests.fakes.news_site import SampleSite
 
 UA = "syndicator-tests/1.0 (+https://example.invalid/bot)"
@@ -62,7 +73,7 @@ def hostile() -> Iterator[HostileServer]:
 
 @pytest.fixture
 async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with build_client(timeout=5.0, user_agent=UA) as client:
+    async with build_client(timeout=5.0, user_agent=UA, allow_networks=LOOPBACK) as client:
         yield client
 
 
@@ -306,7 +317,10 @@ async def test_a_compressed_robots_txt_bomb_is_read_with_bounded_memory(
         "/robots.txt": (200, [("Content-Encoding", coding)], bomb()),
         "/feed/": (200, [("Content-Type", "application/rss+xml")], b"<rss/>"),
     }
-    async with canned(routes) as origin, build_client(timeout=5.0, user_agent=UA) as http:
+    async with (
+        canned(routes) as origin,
+        build_client(timeout=5.0, user_agent=UA, allow_networks=LOOPBACK) as http,
+    ):
         get = fetcher(http, robots=Robots(http, UA))
         outcome, peak = await peak_memory(get.get(origin + "/feed/"))
     assert isinstance(outcome, Response)  # a body of spaces has no rule: allowed
@@ -362,7 +376,10 @@ async def test_retry_after_seconds_reach_the_error(
 async def test_retry_after_date_reaches_the_error(status: int) -> None:
     when = format_datetime(datetime.now(UTC) + timedelta(seconds=120), usegmt=True)
     routes: dict[str, Route] = {"/feed/": (status, [("Retry-After", when)], b"busy\n")}
-    async with canned(routes) as origin, build_client(timeout=5.0, user_agent=UA) as http:
+    async with (
+        canned(routes) as origin,
+        build_client(timeout=5.0, user_agent=UA, allow_networks=LOOPBACK) as http,
+    ):
         with pytest.raises(FetchError, match=f"HTTP {status}") as caught:
             await fetcher(http).get(origin + "/feed/")
     assert caught.value.status == status
@@ -468,3 +485,46 @@ async def test_unreachable_site_is_not_reported_as_a_robots_refusal() -> None:
         with pytest.raises(FetchError, match=r"site unreachable \(robots.txt: ConnectError") as err:
             await fetcher.get("http://127.0.0.1:9/feed/")
     assert "disallowed" not in str(err.value)
+
+
+# -- the network guard on redirects (syndicator/netguard.py) -----------------------------------
+
+GUARD_HINT = "the collector only reaches public addresses unless fetch.allow_networks lists it"
+
+
+@pytest.mark.parametrize("robots", [False, True], ids=["direct", "robots-first"])
+async def test_a_redirect_into_a_refused_address_is_not_followed(robots: bool) -> None:
+    """An allowed site (127.0.0.1 only) that redirects inward (127.0.0.2: loopback, which
+    Linux serves without setup) is refused at the hop: the inner server sees nothing. With
+    all of 127/8 allowed the same redirect reaches it, so the refusal is the guard's."""
+    only_origin = (ipaddress.ip_network("127.0.0.1/32"),)
+    with HostileServer(host="127.0.0.2") as inner:
+        secret = inner.url("/secret")
+        async with canned({"/feed": (302, [("Location", secret)], b"")}) as origin:
+            url = f"{origin}/feed"
+            async with build_client(timeout=5.0, user_agent=UA, allow_networks=only_origin) as c:
+                check = Robots(c, UA) if robots else None
+                with pytest.raises(FetchError) as refused:
+                    await fetcher(c, robots=check).get(url)
+            assert str(refused.value) == (
+                f"{url}: redirected to {secret}: 127.0.0.2 is a loopback address; {GUARD_HINT}"
+            )
+            assert inner.requests == []
+            async with build_client(timeout=5.0, user_agent=UA, allow_networks=LOOPBACK) as c:
+                followed = await fetcher(c).get(url)
+    assert (followed.url, followed.body) == (secret, SECRET.encode())
+    assert inner.secret_requested
+
+
+async def test_a_redirect_to_the_metadata_endpoint_is_refused_with_its_address() -> None:
+    target = "http://169.254.169.254/latest/meta-data/iam/security-credentials/"
+    async with (
+        canned({"/feed": (301, [("Location", target)], b"")}) as origin,
+        build_client(timeout=5.0, user_agent=UA, allow_networks=LOOPBACK) as http,
+    ):
+        with pytest.raises(FetchError) as refused:
+            await fetcher(http).get(f"{origin}/feed")
+    assert str(refused.value) == (
+        f"{origin}/feed: redirected to {target}: 169.254.169.254 is a link-local address;"
+        f" {GUARD_HINT}"
+    )

@@ -74,6 +74,7 @@ async def test_metrics_after_collections_and_deliveries(
     raw = {
         "database": {"url": database_url},
         "http": {"host": "127.0.0.1", "port": 0},
+        "fetch": {"allow_networks": ["127.0.0.0/8", "::1"]},  # the sample sites are on loopback
         "telegram": {"base_url": telegram.base_url, "per_chat_interval": 0.0},
         "summarize": {"backend": "llm", "llm": {"url": model.base_url, "model": "m"}},
         "categories": [{"slug": "syria", "name": "الشأن السوري", "aliases": ["سوريا"]}],

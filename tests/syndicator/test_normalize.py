@@ -378,3 +378,36 @@ def test_runaway_title_is_capped_at_a_word_boundary() -> None:
     article = normalize_entry(entry, Body("نص", "<p>نص</p>"), NOW)
     assert len(article.title) <= 1000
     assert article.title.endswith("كلمة…")
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        pytest.param("عاجل <script>alert(1)</script> خبر", "عاجل خبر", id="script-and-content"),
+        pytest.param("<b>خبر</b> <img src=x onerror=alert(1)>مهم", "خبر مهم", id="tags"),
+        pytest.param("خبر <!-- تعليق --> جديد <img src=x onerror=1", "خبر جديد", id="unclosed"),
+        pytest.param("سعر 5 < 7 و 9 > 3", "سعر 5 < 7 و 9 > 3", id="not-a-tag"),
+    ],
+)
+def test_markup_is_removed_from_titles_and_authors(title: str, expected: str) -> None:
+    """Titles are plain text (a feed escaped twice leaves tags in the decoded title)."""
+    entry = Entry("s", "g", "https://x.example.com/a", title, author=title)
+    article = normalize_entry(entry, Body("نص", "<p>نص</p>"), NOW)
+    assert (article.title, article.author) == (expected, expected)
+
+
+@pytest.mark.parametrize(
+    ("entry_image", "page_image", "expected"),
+    [
+        ("javascript:alert(1)", "https://x.example.com/i.jpg", "https://x.example.com/i.jpg"),
+        ("data:image/svg+xml,<svg onload=alert(1)>", None, None),
+        ("/img/a.jpg", None, "https://x.example.com/img/a.jpg"),
+        ("http://[::1", "vbscript:x", None),
+    ],
+)
+def test_a_lead_image_is_an_http_url_or_none(
+    entry_image: str, page_image: str | None, expected: str | None
+) -> None:
+    entry = Entry("s", "g", "https://x.example.com/a", "عنوان", image=entry_image)
+    article = normalize_entry(entry, Body("نص", "<p>نص</p>", page_image), NOW)
+    assert article.image == expected

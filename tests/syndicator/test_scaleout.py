@@ -102,7 +102,8 @@ def config(path: Path, url: str, sites: list[SampleSite], fake: FakeBotAPI) -> P
         "stalled_after = 3\nsweep_interval = 1",
         f'[telegram]\nbase_url = "{fake.base_url}"\nper_chat_interval = 0\n'
         f"global_rate = {GLOBAL_RATE}\nconcurrency = 4",
-        "[fetch]\nper_host_concurrency = 64\nper_host_delay = 0",
+        "[fetch]\nper_host_concurrency = 64\nper_host_delay = 0\n"
+        'allow_networks = ["127.0.0.0/8", "::1"]',  # the sample sites listen on loopback
         "[collect]\nmin_interval = 1\nmax_interval = 2",
     ]
     for n in range(CHANNELS):

@@ -5,13 +5,14 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine, event
 
-from syndicator.store.engine import sqlite_pragmas
+from syndicator.store.engine import BUSY_TIMEOUT, sqlite_setup
 from syndicator.store.tables import metadata
 
 url = context.config.attributes["url"]
 engine = create_engine(url)
 if engine.dialect.name == "sqlite":
-    event.listen(engine, "connect", sqlite_pragmas)
+    busy_timeout = context.config.attributes.get("busy_timeout", BUSY_TIMEOUT)
+    event.listen(engine, "connect", sqlite_setup(busy_timeout))
 try:
     with engine.connect() as connection:
         context.configure(
