@@ -12,14 +12,21 @@ error means for the deliveries involved (`settle`) follows the state machine of
     ChatUnavailable        -> pending; the channel is paused (durably) and operators told
     PermanentFailure       -> failed
     OutcomeUnknown, other  -> unknown (an edit, or an at-least-once channel: pending again)
+
+An outcome the database does not take (`StoreError`: it does not answer) is kept in memory
+and stored first thing in the next pass (`catch_up`), in order. Meanwhile the row stays
+`sending`, so no pass claims it again; if the process ends before the database answers,
+the next start reports it `unknown`. So a message sent during an outage is never sent
+twice, and one that surely was not sent is sent later, not dropped.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import Counter, deque
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
+from functools import partial
 
 from bot.digest import Headline, format_digest
 from bot.format import format_article
@@ -36,6 +43,7 @@ from syndicator.errors import (
     OutcomeUnknown,
     PermanentFailure,
     RetryLater,
+    StoreError,
 )
 from syndicator.model import SUBSCRIBER_PREFIX, Actor, Delivery, DeliveryKind, MessageKind
 from syndicator.store import Claimed, Store
@@ -76,6 +84,34 @@ class Deliverer:
         self._floods: deque[tuple[float, str]] = deque()
         self.blocked: set[str] = set()  # channels held or paused since the last `clear`
         self.unreachable = False  # Telegram could not be reached or failed: end the pass
+        self._owed: deque[Callable[[], Awaitable[object]]] = deque()  # outcomes to store
+
+    @property
+    def owed(self) -> int:
+        """Outcomes kept while the database did not answer, not stored yet."""
+        return len(self._owed)
+
+    async def catch_up(self) -> None:
+        """Store the outcomes kept while the database did not answer, oldest first; raises
+        `StoreError` (keeping the rest) while it still does not."""
+        stored = 0
+        while self._owed:
+            await self._owed[0]()
+            self._owed.popleft()
+            stored += 1
+        if stored:
+            log.info("database answers again: %d delivery outcomes stored", stored)
+
+    async def _record(self, write: Callable[[], Awaitable[object]]) -> object | None:
+        """Store one outcome (`write`), or keep it for `catch_up` while the database does
+        not answer, or while older outcomes wait (their order is kept); None when kept."""
+        if not self._owed:
+            try:
+                return await write()
+            except StoreError as exc:
+                log.warning("delivery outcome kept until the database answers: %s", exc)
+        self._owed.append(write)
+        return None
 
     def configure(self, options: Options, summaries: ChannelSummaries | None) -> None:
         """New channel policies and summary choices (operators changed them)."""
@@ -97,7 +133,9 @@ class Deliverer:
             MessageKind.PHOTO,
         )
         if edit and not editable:  # never post a correction as a new message
-            await outbox.failed(delivery, "nothing to edit", now, revision=article.revision)
+            await self._record(
+                partial(outbox.failed, delivery, "nothing to edit", now, revision=article.revision)
+            )
             return "failed"
         try:
             source, categories = names.of(article)
@@ -105,11 +143,17 @@ class Deliverer:
             message = format_article(article, source, categories, policy.style, kind=kind)
         except Exception as exc:  # never sent: safe to record as failed
             log.exception("could not format article %s", article.id)
-            await outbox.failed(delivery, f"format error: {exc}", now, revision=article.revision)
+            error = f"format error: {exc}"
+            await self._record(
+                partial(outbox.failed, delivery, error, now, revision=article.revision)
+            )
             return "failed"
         if edit and message.fingerprint == claimed.shown_hash:  # the correction shows nothing new
-            await outbox.sent(
-                delivery, 0, now, revision=article.revision, message_hash=message.fingerprint
+            shown = message.fingerprint
+            await self._record(
+                partial(
+                    outbox.sent, delivery, 0, now, revision=article.revision, message_hash=shown
+                )
             )
             return "unchanged"
         chat = delivery.chat_id
@@ -127,13 +171,16 @@ class Deliverer:
         except Exception as exc:
             return await self.settle([delivery], chat, exc, revision=article.revision)
         self._reached()
-        await outbox.sent(
-            delivery,
-            message_id,
-            self._clock(),
-            message_kind=sent_kind,
-            revision=article.revision,
-            message_hash=message.fingerprint,
+        await self._record(
+            partial(
+                outbox.sent,
+                delivery,
+                message_id,
+                self._clock(),
+                message_kind=sent_kind,
+                revision=article.revision,
+                message_hash=message.fingerprint,
+            )
         )
         self._metrics.count(delivery.channel_id, "edits" if edit else "sent")
         return "edited" if edit else "sent"
@@ -159,9 +206,9 @@ class Deliverer:
             for c in claimed
         ]
         made = format_digest(title, when, headlines, policy.style, single=single)
+        reason = "backlog: counted in a digest, not listed"
         for key in made.left_out:
-            reason = "backlog: counted in a digest, not listed"
-            await outbox.skipped(by_id[key].delivery, reason, self._clock())
+            await self._record(partial(outbox.skipped, by_id[key].delivery, reason, self._clock()))
         self._metrics.count(channel_id, "skipped", len(made.left_out))
         outcomes["skipped"] += len(made.left_out)
         chat = claimed[0].delivery.chat_id
@@ -173,17 +220,18 @@ class Deliverer:
             except Exception as exc:
                 outcomes[await self.settle(deliveries, chat, exc)] += len(deliveries)
                 later = [by_id[k].delivery for p in made.parts[index + 1 :] for k in p.keys]
-                for delivery in later:  # never attempted: surely not sent
-                    await outbox.retry(delivery, self._clock(), None, self._clock())
+                await self._retry(later, self._clock(), None)  # never attempted: surely not sent
                 outcomes["pending"] += len(later)
                 break
             self._reached()
             now = self._clock()
             for delivery in deliveries:
                 revision = by_id[delivery.id].article.revision
-                await outbox.sent(
-                    delivery, sent.message_id, now, message_kind=MessageKind.DIGEST,
-                    revision=revision,
+                await self._record(
+                    partial(
+                        outbox.sent, delivery, sent.message_id, now,
+                        message_kind=MessageKind.DIGEST, revision=revision,
+                    )
                 )  # fmt: skip
             self._metrics.digest(channel_id)
             outcomes["digested"] += len(deliveries)
@@ -201,7 +249,7 @@ class Deliverer:
         outbox, now = self._store.outbox, self._clock()
         channel = deliveries[0].channel_id
         if isinstance(exc, ChatMoved):
-            await self._store.chats.move(channel, exc.new_chat_id)
+            await self._record(partial(self._store.chats.move, channel, exc.new_chat_id))
             log.warning("channel %s: Telegram moved chat %s to %s", channel, chat, exc.new_chat_id)
             await self._retry(deliveries, now, str(exc))
             self.blocked.add(channel)
@@ -209,7 +257,9 @@ class Deliverer:
         if isinstance(exc, FloodControl):
             wait = max(1.0, exc.retry_after)
             self._pacer.pause(chat, wait)
-            await self._store.chats.hold(channel, now + timedelta(seconds=wait))
+            await self._record(
+                partial(self._store.chats.hold, channel, now + timedelta(seconds=wait))
+            )
             self._metrics.flood(channel, wait)
             self._storm(chat, wait)
             log.info("channel %s: flood control, waiting %.0f s", channel, wait)
@@ -227,16 +277,23 @@ class Deliverer:
         if isinstance(exc, ChatUnavailable):
             await self._retry(deliveries, now, str(exc))  # kept for when it is resumed
             self.blocked.add(channel)
-            if await self._store.chats.pause(channel, chat, str(exc), now):
+            # None: kept for later, and then most likely the first pause: tell them now.
+            paused = await self._record(
+                partial(self._store.chats.pause, channel, chat, str(exc), now)
+            )
+            if paused is not False:
                 if channel.startswith(SUBSCRIBER_PREFIX):  # the person blocked the bot
                     log.info("subscriber %s unavailable (%s): unsubscribed", chat, exc)
-                    await self._store.subscribers.stop(int(chat), TELEGRAM, now)
+                    unsubscribe = partial(self._store.subscribers.stop, int(chat), TELEGRAM, now)
+                    await self._record(unsubscribe)
                 else:
                     await self._operators.paused(channel, chat, str(exc))
             return "paused"
         if isinstance(exc, PermanentFailure):
             for delivery in deliveries:
-                await outbox.failed(delivery, str(exc), now, revision=revision)
+                await self._record(
+                    partial(outbox.failed, delivery, str(exc), now, revision=revision)
+                )
             self._metrics.count(channel, "failed", len(deliveries))
             log.warning("channel %s: %d deliveries failed: %s", channel, len(deliveries), exc)
             return "failed"
@@ -255,7 +312,7 @@ class Deliverer:
         await self._retry(again, now + timedelta(seconds=backoff(self._failures)), error)
         lost = [d for d in deliveries if d not in again]
         for delivery in lost:
-            await outbox.unknown(delivery, error, now, revision=revision)
+            await self._record(partial(outbox.unknown, delivery, error, now, revision=revision))
         self._metrics.count(channel, "unknown", len(lost))
         if lost:
             log.warning(
@@ -268,9 +325,11 @@ class Deliverer:
     def count_skipped(self, channel_id: str, n: int) -> None:
         self._metrics.count(channel_id, "skipped", n)
 
-    async def _retry(self, deliveries: Sequence[Delivery], at: datetime, error: str) -> None:
+    async def _retry(self, deliveries: Sequence[Delivery], at: datetime, error: str | None) -> None:
         for delivery in deliveries:
-            await self._store.outbox.retry(delivery, at, error, self._clock())
+            await self._record(
+                partial(self._store.outbox.retry, delivery, at, error, self._clock())
+            )
 
     def _reached(self) -> None:
         self._failures = 0

@@ -116,6 +116,7 @@ class Dispatcher:
         those channels (scale-out: one job per channel).
         """
         outcomes: Counter[str] = Counter()
+        await self._deliverer.catch_up()  # outcomes the database did not take before
         names = await self._names()
         states = await self._states(channels)
         edits = [c for c in states if self._options.policy(c).edits]
@@ -147,6 +148,21 @@ class Dispatcher:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Deliver until `stop` is set, waking when new deliveries are stored or come due."""
+        try:
+            await self._run(stop)
+        finally:
+            await self._last_catch_up()
+
+    async def _last_catch_up(self) -> None:
+        """At the end, one more try to store outcomes kept during an outage; those left
+        stay `sending` and the next start reports them `unknown`."""
+        try:
+            await self._deliverer.catch_up()
+        except StoreError as exc:
+            owed = self._deliverer.owed
+            log.error("%d delivery outcomes could not be stored (%s): reported at start", owed, exc)
+
+    async def _run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
                 await self.run_once(stop)

@@ -213,7 +213,12 @@ class Metrics:
         """Count one poll's result."""
         source = result.source_id
         self.fetch_seconds.labels(source).observe(result.read_seconds)
-        outcome = "error" if result.error else "not_modified" if result.not_modified else "ok"
+        if result.store_down:
+            outcome = "store_unavailable"  # not the source's failure: alerts on `error` stay quiet
+        elif result.error:
+            outcome = "error"
+        else:
+            outcome = "not_modified" if result.not_modified else "ok"
         self.polls.labels(source, outcome).inc()
         self.ingested.labels(source).inc(result.new)
         self.revised.labels(source).inc(result.revised)

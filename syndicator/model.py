@@ -222,5 +222,6 @@ class PollResult:
     deferred: int = 0  # new entries left for the next poll (their page failed for now)
     not_modified: bool = False
     error: str | None = None
+    store_down: bool = False  # the error was the database's (it did not answer), not the source's
     article_ids: tuple[int, ...] = field(default=())
     read_seconds: float = 0.0  # reading the source (fetch and parse), or until it failed

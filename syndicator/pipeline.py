@@ -94,7 +94,7 @@ class Collector:
         except StoreError as exc:
             why = str(exc).removeprefix("database unavailable: ")
             log.warning("database unavailable: source %s will be polled again (%s)", source.id, why)
-            return PollResult(source.id, error=str(exc))
+            return PollResult(source.id, error=str(exc), store_down=True)
 
     async def _poll(self, source: Source, state: SourceState | None) -> PollResult:
         if state is None:

@@ -7,10 +7,12 @@ from __future__ import annotations
 import asyncio
 import io
 import itertools
+import sqlite3
 from dataclasses import replace
 from datetime import timedelta
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from bot.dispatch import Dispatcher
 from bot.dryrun import DryRunSender
@@ -19,7 +21,8 @@ from bot.limits import MARGIN
 from bot.policy import ChannelPolicy, Options
 from bot.telegram import Sent, TelegramSender
 from syndicator.model import Channel, MessageKind
-from syndicator.store import Store
+from syndicator.store import Store, migrate
+from syndicator.store.engine import create_engine
 from tests.bot.conftest import (
     CHAT,
     add_articles,
@@ -360,3 +363,69 @@ async def test_the_whole_flow_on_each_backend(
         methods = [m.method for m in telegram.sent(CHAT)]
         assert methods == ["sendMessage"] * 4 + ["editMessageText"]
         assert (await store.outbox.counts()) == {"sent": 6}
+
+
+class LockingSender:
+    """The real sender; when armed, another process takes the SQLite write lock just
+    before the next send: the database stops answering while a message is on its way."""
+
+    def __init__(self, sender: TelegramSender, path: str) -> None:
+        self._sender = sender
+        self._lock = sqlite3.connect(path, isolation_level=None)
+        self.armed = False
+
+    async def send(self, chat_id: str, message: Message) -> Sent:
+        if self.armed:
+            self._lock.execute("BEGIN EXCLUSIVE")
+            self.armed = False
+        return await self._sender.send(chat_id, message)
+
+    async def edit(self, chat: str, message_id: int, kind: MessageKind, message: Message) -> None:
+        raise AssertionError("no edits here")
+
+    def unlock(self) -> None:
+        self._lock.execute("ROLLBACK")
+
+    def close(self) -> None:
+        self._lock.close()
+
+
+async def test_outcomes_the_database_does_not_take_are_stored_when_it_answers(
+    sqlite_url: str, telegram: FakeBotAPI, sender: TelegramSender, vt: VirtualTime
+) -> None:
+    """A message sent while the database does not answer is recorded `sent` (with its
+    message id) once it answers, never sent again; one that surely did not go out
+    (Telegram unreachable) becomes pending again and goes out later, never dropped."""
+    migrate.upgrade(sqlite_url)
+    engine = create_engine(sqlite_url, busy_timeout=0.05)  # "locked" after 50 ms
+    store = Store.on(engine)
+    locking = LockingSender(sender, make_url(sqlite_url).database or "")
+    try:
+        await owe(store, CHAT, "الخبر الأول")
+        worker = dispatcher(store, locking, vt)
+        locking.armed = True
+        assert await worker.run_once(max_wait=100) == {"sent": 1}
+        assert await rows(store) == [("sending", None, None)]  # kept in memory meanwhile
+        locking.unlock()
+        assert await worker.run_once(max_wait=100) == {}
+        [posted] = telegram.sent(CHAT)
+        assert await rows(store) == [("sent", None, posted.message_id)]
+
+        await store.articles.add(article(1, "الخبر الثاني"), NOW)
+        telegram.down()
+        locking.armed = True
+        assert await worker.run_once(max_wait=100) == {"pending": 1}
+        assert (await rows(store))[1][0] == "sending"
+        locking.unlock()
+        telegram.up()
+        vt.advance(60)
+        assert await worker.run_once(max_wait=100) == {"sent": 1}  # "pending" first, then sent
+        first, second = telegram.sent(CHAT)
+        assert "الخبر الثاني" in (second.text or "")
+        assert await rows(store) == [
+            ("sent", None, first.message_id),
+            ("sent", None, second.message_id),
+        ]
+    finally:
+        locking.close()
+        await engine.dispose()

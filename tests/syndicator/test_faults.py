@@ -259,7 +259,7 @@ async def test_postgresql_outage_mid_run_loses_nothing(
             result = await poll
             assert result.error is not None
             assert result.error.startswith("database unavailable: OperationalError")
-            assert result.new == 0
+            assert (result.new, result.store_down) == (0, True)
             site.slow(page, 0)
 
             new.append(site.publish_next())  # published during the outage
@@ -289,6 +289,9 @@ async def test_postgresql_outage_mid_run_loses_nothing(
 
     assert len(warnings(caplog, "database unavailable: source sham will be polled again")) == 2
     assert not [r for r in caplog.records if "unexpected error" in r.getMessage()]
+    polls = app.metrics.registry.get_sample_value  # the source's own errors stay at zero
+    assert polls("syndicator_polls_total", {"source": "sham", "result": "store_unavailable"}) == 2
+    assert polls("syndicator_polls_total", {"source": "sham", "result": "error"}) is None
     sent = [block.partition("\n")[2] for block in out.getvalue().split("─" * 60 + "\n")[1:]]
     titles = [body.split("\n")[0] for body in sent]
     assert len(titles) == len(set(titles)), "a message was sent twice"
