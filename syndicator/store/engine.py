@@ -26,6 +26,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from syndicator.errors import ConfigError, StoreUnavailable
 
+# Seconds to make a PostgreSQL connection (psycopg's own default is 130): a server that
+# accepts and never answers (a dropped route, a hung host) is an outage, waited out like one
+# refused. `?connect_timeout=N` in the URL overrides it.
+CONNECT_TIMEOUT = 10
 BUSY_TIMEOUT = 10.0  # seconds a SQLite write waits for another's lock ([database] busy_timeout)
 # SQLite primary result codes that mean "not now" rather than "wrong": BUSY, LOCKED, IOERR,
 # FULL, CANTOPEN, PROTOCOL. (A syntax error or a missing table is also an OperationalError
@@ -42,7 +46,10 @@ def _url(url: str, *, use_async: bool) -> URL:
     if backend == "sqlite":
         return parsed.set(drivername="sqlite+aiosqlite" if use_async else "sqlite")
     if backend == "postgresql":
-        return parsed.set(drivername="postgresql+psycopg")
+        parsed = parsed.set(drivername="postgresql+psycopg")
+        if "connect_timeout" in parsed.query:  # the operator's own choice
+            return parsed
+        return parsed.update_query_dict({"connect_timeout": str(CONNECT_TIMEOUT)})
     raise ConfigError(f"database.url: unsupported database '{backend}'")
 
 

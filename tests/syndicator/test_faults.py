@@ -24,6 +24,7 @@ import logging
 import os
 import random
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -45,7 +46,9 @@ from syndicator.app import App
 from syndicator.config import Settings, load_settings, settings_from_mapping
 from syndicator.demo.content import CATEGORIES
 from syndicator.demo.site import SampleSite, SiteArticle, load_articles
+from syndicator.errors import StoreUnavailable
 from syndicator.store import tables as t
+from syndicator.store.engine import CONNECT_TIMEOUT, create_engine, sync_url
 from tests.fakes.tcp_proxy import TcpProxy
 
 POSTGRESQL = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
@@ -295,6 +298,36 @@ async def test_postgresql_outage_mid_run_loses_nothing(
     sent = [block.partition("\n")[2] for block in out.getvalue().split("─" * 60 + "\n")[1:]]
     titles = [body.split("\n")[0] for body in sent]
     assert len(titles) == len(set(titles)), "a message was sent twice"
+
+
+# -- PostgreSQL that accepts and never answers ---------------------------------------------
+
+
+@contextlib.contextmanager
+def black_hole() -> Iterator[int]:
+    """A port that accepts connections (the kernel's backlog) and never says a word: a
+    hung host or a dropped route, not a refusal."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        yield int(listener.getsockname()[1])
+
+
+def test_postgresql_urls_get_a_connect_timeout_unless_they_set_one() -> None:
+    assert sync_url("postgresql://u@db/x").query["connect_timeout"] == str(CONNECT_TIMEOUT)
+    assert sync_url("postgresql://u@db/x?connect_timeout=3").query["connect_timeout"] == "3"
+
+
+async def test_a_database_that_never_answers_is_unavailable_not_a_hang() -> None:
+    with black_hole() as port:
+        engine = create_engine(f"postgresql://postgres@127.0.0.1:{port}/test?connect_timeout=2")
+        try:
+            async with asyncio.timeout(WAIT):  # psycopg's own default would wait 130 s
+                with pytest.raises(StoreUnavailable, match="database unavailable"):
+                    async with engine.connect() as conn:
+                        await conn.execute(select(1))
+        finally:
+            await engine.dispose()
 
 
 # -- SQLite locked by another process -------------------------------------------------------
