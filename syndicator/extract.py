@@ -106,8 +106,9 @@ def extract_page(page: str | bytes, url: str, content_type: str = "") -> Extract
     if not html.strip():
         return Extracted(text="", html="")
     document = trafilatura.bare_extraction(
-        html, url=url, with_metadata=True, include_comments=False, include_tables=False
-    )
+        _without_code(html), url=url, with_metadata=True, include_comments=False,
+        include_tables=False,
+    )  # fmt: skip
     fields: dict[str, object] = {}
     if document is not None:
         fields = document if isinstance(document, dict) else document.as_dict()
@@ -127,6 +128,20 @@ def extract_page(page: str | bytes, url: str, content_type: str = "") -> Extract
         categories=tuple(dict.fromkeys(names)),
         published=_published(html, fields.get("date")),
     )
+
+
+def _without_code(html: str) -> str | lxml.html.HtmlElement:
+    """The page without scripts, styles and templates. trafilatura leaves them out of the
+    text but not out of the metadata: a script inside the <h1> became part of the title
+    («خبر alert(1)»). The text after each removed element stays. A page lxml cannot parse
+    goes to trafilatura as it is."""
+    try:
+        tree = lxml.html.document_fromstring(html)
+    except (etree.ParserError, ValueError):
+        return html
+    for code in tree.xpath("//script|//style|//noscript|//template"):
+        code.drop_tree()
+    return tree
 
 
 def _without_headline(text: str, title: str) -> str:

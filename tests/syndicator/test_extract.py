@@ -283,6 +283,18 @@ def test_extract_page_metadata() -> None:
     assert result.categories == ("الشأن السوري",)
 
 
+def test_scripts_and_styles_never_reach_the_title() -> None:
+    """A page without <title> or og:title: the title comes from its <h1>."""
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    page = (
+        f"<html><body><article><h1>{TITLE}<script>alert('h1')</script>"
+        f"<style>h1{{color:red}}</style></h1>{body}</article></body></html>"
+    )
+    result = extract_page(page, PAGE_URL)
+    assert result.title == TITLE
+    assert "alert" not in result.text
+
+
 def test_extract_page_html_is_escaped() -> None:
     page = wordpress_page(False).replace(
         f"<p>{PARAGRAPHS[0]}</p>", "<p>تركيا &amp; إيران &lt;script&gt; و قطر في أستانة اليوم</p>"
