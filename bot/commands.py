@@ -144,6 +144,12 @@ class Commands:
         await app.start()
         log.info("bot commands: polling for updates")
 
+    @property
+    def polling(self) -> bool:
+        """Whether this process is polling Telegram for updates now."""
+        app = self._app
+        return app is not None and app.updater is not None and app.updater.running
+
     async def stop(self) -> None:
         app, self._app = self._app, None
         requests, self._requests = self._requests, ()

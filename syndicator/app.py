@@ -591,7 +591,10 @@ class App:
             await self.dispatcher.recover()
             tasks.append(asyncio.create_task(self.dispatcher.run(stop), name="dispatcher"))
         tasks.append(asyncio.create_task(self.follow_changes(stop), name="reload"))
-        if dispatch:
+        if dispatch and self.replica is not None and self.commands is not None:
+            commands = self.replica.answering(stop, self._start_commands, self.commands.stop)
+            tasks.append(asyncio.create_task(commands, name="commands"))
+        elif dispatch:
             await self._start_commands()
         if collect:
             self.scheduler.start()

@@ -12,6 +12,11 @@ The job functions are the embedded mode's, run by whichever replica takes the jo
                          stopping between two sends; then a successor job is deferred for
                          when the channel's next delivery comes due, if any
 
+Bot commands are answered by one replica at a time (Telegram gives getUpdates to one
+caller): the one holding a PostgreSQL session lock. The others look every `TURN_CHECK`
+seconds, and the lock goes with its session, so when that replica stops or dies (or loses
+its database connection) another one answers within seconds.
+
 Nothing is recovered at start-up, as the embedded mode does, because other replicas may
 have sends in flight: the sweeper (`syndicator.sweep`) recovers exactly the sends whose
 worker is gone.
@@ -26,10 +31,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, func, select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.dispatch import Dispatcher
 from syndicator.config import FileConfig
+from syndicator.errors import StoreError
 from syndicator.model import PollResult, Source, SourceState
 from syndicator.store import Store
 from syndicator.store.outbox import Interrupted
@@ -41,6 +47,8 @@ log = logging.getLogger(__name__)
 JOB_SECONDS = 30.0  # a delivery job gives its worker slot back after this long
 JOB_WAIT = 5.0  # a chat free again within this many seconds is waited for inside the job
 PREPARE_LOCK = 0x5359_4E44_0003  # advisory lock: one replica migrates and applies at a time
+COMMANDS_LOCK = 0x5359_4E44_0004  # advisory lock: one replica answers bot commands
+TURN_CHECK = 5.0  # seconds between two looks at the commands' turn (taking it, or keeping it)
 
 
 class Replica:
@@ -72,6 +80,7 @@ class Replica:
         )
         store.articles.on_outbox(self.workqueue.deliveries_stored)
         self._stopping = asyncio.Event()
+        self.turn_check = TURN_CHECK
 
     async def run(
         self, stop: asyncio.Event, *, collect: bool = True, dispatch: bool = True, grace: float
@@ -100,6 +109,39 @@ class Replica:
             finally:
                 await conn.execute(select(func.pg_advisory_unlock(PREPARE_LOCK)))
                 await conn.commit()
+
+    async def answering(
+        self,
+        stop: asyncio.Event,
+        start: Callable[[], Awaitable[None]],
+        halt: Callable[[], Awaitable[None]],
+    ) -> None:
+        """Answer bot commands (`start` ... `halt`) while this replica holds the commands'
+        turn, until `stop`; see the module docstring."""
+        while not stop.is_set():
+            try:
+                async with self._engine.connect() as conn:
+                    if await _take(conn, COMMANDS_LOCK):
+                        log.info("this replica answers the bot's commands")
+                        try:
+                            await start()
+                            try:
+                                await self._keep(conn, stop)
+                            finally:
+                                await halt()
+                        finally:
+                            # The lock is the session's: the session ends with the turn, so
+                            # a pooled connection never carries it to its next user.
+                            await conn.invalidate()
+            except StoreError as exc:  # the turn went with the connection: look again
+                log.warning("bot commands: %s; stopped until this replica has the turn", exc)
+            await _wait(stop, self.turn_check)
+
+    async def _keep(self, conn: AsyncConnection, stop: asyncio.Event) -> None:
+        """Hold the connection (and its lock) until `stop`; `StoreError` when it breaks."""
+        while not await _wait(stop, self.turn_check):
+            await conn.execute(select(1))
+            await conn.commit()
 
     async def poll_job(self, source_id: str) -> None:
         sources = await self._store.registry.sources()
@@ -131,6 +173,19 @@ class Replica:
 
     async def _recover(self, where: ColumnElement[bool]) -> list[Interrupted]:
         return await self._dispatcher().recover(where)
+
+
+async def _take(conn: AsyncConnection, lock: int) -> bool:
+    taken = (await conn.execute(select(func.pg_try_advisory_lock(lock)))).scalar()
+    await conn.commit()
+    return bool(taken)
+
+
+async def _wait(event: asyncio.Event, seconds: float) -> bool:
+    """Wait up to `seconds` for `event`; whether it is set."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(event.wait(), seconds)
+    return event.is_set()
 
 
 async def _relay(source: asyncio.Event, target: asyncio.Event) -> None:
