@@ -127,12 +127,13 @@ class Service:
         return self.process.pid
 
     def wait_ready(self, timeout: float = 120) -> float:
-        """Wait until /healthz answers; returns the seconds it took."""
+        """Wait until /readyz answers 200 (prepared, collecting; /healthz answers as soon
+        as the process is up, before the database is ready); returns the seconds it took."""
         started = time.monotonic()
         while True:
             self.check_alive()
             try:
-                if self.http.get("/healthz").status_code == 200:
+                if self.http.get("/readyz").status_code == 200:
                     return time.monotonic() - started
             except httpx.TransportError:
                 pass
