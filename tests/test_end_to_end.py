@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from syndicator.app import App
 from syndicator.config import settings_from_mapping
 from tests.fakes.bot_api import DEFAULT_TOKEN, FakeBotAPI
 from tests.fakes.news_site import SampleSite
+from tests.waiting import eventually
 
 SYRIA_CHAT, BUSINESS_CHAT, SPORTS_CHAT = -1001000000001, -1001000000002, -1001000000003
 
@@ -72,14 +73,6 @@ async def running(app: App) -> AsyncIterator[str]:
     finally:
         stop.set()
         await asyncio.wait_for(service, 30)
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], within: float = 20.0) -> None:
-    deadline = asyncio.get_running_loop().time() + within
-    while not await check():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"condition not met within {within} s")
-        await asyncio.sleep(0.1)
 
 
 def feed_titles(body: bytes) -> tuple[list[str], str]:

@@ -65,7 +65,8 @@ from syndicator.normalize import MAX_TITLE
 from tests.fakes.bot_api import FakeBotAPI, SentMessage
 from tests.fakes.hostile import MARKUP_ARTICLES, MARKUP_WORDS, HostileServer
 from tests.fakes.news_site import SampleSite
-from tests.test_end_to_end import eventually, running
+from tests.test_end_to_end import running
+from tests.waiting import eventually
 
 TOKEN = "123456:SECRET-TOKEN-xyz"
 SECRET_PART = TOKEN.split(":", 1)[1]

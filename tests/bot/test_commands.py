@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from syndicator.app import App
 from syndicator.config import settings_from_mapping
 from tests.fakes.bot_api import DEFAULT_TOKEN, FakeBotAPI, SentMessage
 from tests.fakes.news_site import SampleSite
+from tests.waiting import eventually
 
 OPERATOR, STRANGER, READER = 7001, 7002, 7003
 NEWS = -1002000000001  # the bot may post, the operator administers it
@@ -96,14 +97,6 @@ async def running(app: App, *, collect: bool = False) -> AsyncIterator[App]:
 async def said(fake: FakeBotAPI, chat: int, count: int, within: float = 15.0) -> SentMessage:
     """The `count`-th message the bot sent to `chat`."""
     return (await fake.await_messages(chat, count, within))[count - 1]
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], within: float = 20.0) -> None:
-    deadline = asyncio.get_running_loop().time() + within
-    while not await check():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"condition not met within {within} s")
-        await asyncio.sleep(0.05)
 
 
 def buttons(message: SentMessage) -> list[tuple[str, str]]:

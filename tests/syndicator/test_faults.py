@@ -30,7 +30,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -50,9 +50,10 @@ from syndicator.errors import StoreUnavailable
 from syndicator.store import tables as t
 from syndicator.store.engine import CONNECT_TIMEOUT, create_engine, sync_url
 from tests.fakes.tcp_proxy import TcpProxy
+from tests.waiting import WITHIN as WAIT
+from tests.waiting import eventually
 
 POSTGRESQL = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
-WAIT = 30.0  # seconds a condition may take before the test fails (never reached when green)
 
 
 def settings(tmp_path: Path, database: str, feed: str, **database_options: Any) -> Settings:
@@ -84,14 +85,6 @@ def upstream(url: str) -> tuple[str, int]:
     return parsed.host or "127.0.0.1", parsed.port or 5432
 
 
-async def until(condition: Callable[[], Awaitable[bool]], what: str) -> None:
-    """Wait for `condition` (checked every 50 ms); fail after WAIT seconds."""
-    deadline = time.monotonic() + WAIT
-    while not await condition():
-        assert time.monotonic() < deadline, f"still not {what} after {WAIT:g} s"
-        await asyncio.sleep(0.05)
-
-
 @contextlib.asynccontextmanager
 async def running(app: App, *, wait_ready: bool = True) -> AsyncIterator[asyncio.Event]:
     """`app.run` in a task (collect, dispatch in dry-run, serve on a free port); yields its
@@ -99,7 +92,7 @@ async def running(app: App, *, wait_ready: bool = True) -> AsyncIterator[asyncio
     stop, ready = asyncio.Event(), asyncio.Event()
     task = asyncio.create_task(app.run(stop, ready=ready))
     try:
-        await until(lambda: _bound(app, task), "listening")
+        await eventually(lambda: _bound(app, task), "listening")
         if wait_ready:
             await asyncio.wait_for(ready.wait(), WAIT)
         yield ready
@@ -160,8 +153,8 @@ async def assert_whole(app: App, site: SampleSite) -> None:
     assert (state.error_count, state.last_error) == (0, None)
 
 
-async def stored_count(app: App) -> int:
-    return sum((await articles(app.engine)).values())
+async def stored(app: App, count: int) -> bool:
+    return sum((await articles(app.engine)).values()) == count
 
 
 async def all_sent(app: App) -> bool:
@@ -191,9 +184,7 @@ async def test_start_waits_for_postgresql_then_runs(
         url = behind(proxy, database_url)
         app = App(settings(tmp_path, url, site.feed_url()), dry_run=True, out=io.StringIO())
         async with app, running(app, wait_ready=False) as ready:
-            await until(
-                lambda: _true(len(warnings(caplog, "database postgresql")) >= 3), "retrying"
-            )
+            await eventually(lambda: len(warnings(caplog, "database postgresql")) >= 3, "retrying")
             async with http(app) as client:
                 assert (await client.get("/healthz")).status_code == 200
                 answer = await client.get("/readyz")
@@ -206,8 +197,8 @@ async def test_start_waits_for_postgresql_then_runs(
 
             proxy.restore()
             await asyncio.wait_for(ready.wait(), WAIT)
-            await until(lambda: _true_async(stored_count(app), len(site.published)), "collected")
-            await until(lambda: all_sent(app), "delivered")
+            await eventually(lambda: stored(app, len(site.published)), "collected")
+            await eventually(lambda: all_sent(app), "delivered")
             async with http(app) as client:
                 assert (await client.get("/readyz")).status_code == 200
                 assert (await client.get("/feeds/all.rss")).status_code == 200
@@ -224,14 +215,6 @@ async def test_start_waits_for_postgresql_then_runs(
     assert any("answers (after" in r.getMessage() for r in caplog.records)
 
 
-async def _true(value: bool) -> bool:
-    return value
-
-
-async def _true_async(count: Awaitable[int], wanted: int) -> bool:
-    return await count == wanted
-
-
 @POSTGRESQL
 async def test_postgresql_outage_mid_run_loses_nothing(
     database_url: str, site: SampleSite, tmp_path: Path, caplog: pytest.LogCaptureFixture
@@ -243,8 +226,8 @@ async def test_postgresql_outage_mid_run_loses_nothing(
         app = App(settings(tmp_path, url, site.feed_url()), dry_run=True, out=out)
         async with app, running(app):
             first = len(site.published)
-            await until(lambda: _true_async(stored_count(app), first), "collected")
-            await until(lambda: all_sent(app), "delivered")
+            await eventually(lambda: stored(app, first), "collected")
+            await eventually(lambda: all_sent(app), "delivered")
             async with http(app) as client:
                 cached = await client.get("/feeds/all.rss")
                 assert cached.status_code == 200
@@ -257,7 +240,7 @@ async def test_postgresql_outage_mid_run_loses_nothing(
             page = urlsplit(new[0].url).path
             site.slow(page, 1.0)
             poll = asyncio.create_task(app.poll(source, before))
-            await until(lambda: _true(any(r.path == page for r in site.request_log)), "paged")
+            await eventually(lambda: any(r.path == page for r in site.request_log), "paged")
             proxy.cut()
             result = await poll
             assert result.error is not None
@@ -283,7 +266,7 @@ async def test_postgresql_outage_mid_run_loses_nothing(
             proxy.restore()
             after = await app.poll(source)
             assert (after.error, after.new) == (None, len(new))
-            await until(lambda: all_sent(app), "delivered")
+            await eventually(lambda: all_sent(app), "delivered")
             await assert_whole(app, site)
             state = await app.store.registry.state("sham")
             assert state.last_success_at is not None
@@ -389,7 +372,7 @@ async def test_start_waits_while_sqlite_is_locked(
         stop = asyncio.Event()
         with locked(path):
             waiting = asyncio.create_task(app.prepare_when_available(stop))
-            await until(lambda: _true(len(warnings(caplog, "database sqlite")) >= 2), "retrying")
+            await eventually(lambda: len(warnings(caplog, "database sqlite")) >= 2, "retrying")
             assert not waiting.done()
             # The database answers reads, but the service is not ready: /readyz says why.
             transport = httpx.ASGITransport(app=app.feed_server().app())
@@ -413,7 +396,7 @@ async def test_waiting_ends_when_stopped(tmp_path: Path) -> None:
     async with App(cfg, dry_run=True) as app:
         stop = asyncio.Event()
         task = asyncio.create_task(app.run(stop))
-        await until(lambda: _true(app.bound_port is not None), "listening")
+        await eventually(lambda: app.bound_port is not None, "listening")
         async with http(app) as client:
             assert (await client.get("/healthz")).status_code == 200
         stop.set()

@@ -23,7 +23,8 @@ from tests.fakes.bot_api import DEFAULT_TOKEN, FakeBotAPI
 from tests.fakes.clock import NOW
 from tests.fakes.llm_api import FakeLlmAPI, Mode
 from tests.fakes.news_site import SampleSite
-from tests.test_end_to_end import SYRIA_CHAT, eventually, running
+from tests.test_end_to_end import SYRIA_CHAT, running
+from tests.waiting import eventually
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 

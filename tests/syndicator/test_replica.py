@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,8 +15,9 @@ from syndicator.app import App
 from syndicator.config import settings_from_mapping
 from tests.conftest import _postgres_database
 from tests.fakes.bot_api import DEFAULT_TOKEN, FakeBotAPI
+from tests.waiting import WITHIN as WAIT
+from tests.waiting import eventually
 
-WAIT = 30.0  # seconds a condition may take before the test fails (never reached when green)
 TURN = 0.2  # seconds between two looks at the commands' turn, here
 
 
@@ -57,24 +57,16 @@ def polling(app: App) -> bool:
     return app.commands is not None and app.commands.polling
 
 
-async def until(condition: Callable[[], bool], what: str) -> None:
-    """Wait for `condition` (checked every 50 ms); fail after WAIT seconds."""
-    deadline = time.monotonic() + WAIT
-    while not condition():
-        assert time.monotonic() < deadline, f"still not {what} after {WAIT:g} s"
-        await asyncio.sleep(0.05)
-
-
 async def test_one_replica_answers_commands_and_another_takes_over(
     pg_url: str, tmp_path: Path
 ) -> None:
     with FakeBotAPI() as fake:
         async with contextlib.AsyncExitStack() as stack:
             first, stop_first = await start(stack, pg_url, fake, tmp_path / "a.toml")
-            await until(lambda: polling(first), "the first replica answers commands")
+            await eventually(lambda: polling(first), "the first replica answers commands")
             second, _ = await start(stack, pg_url, fake, tmp_path / "b.toml")
             await asyncio.sleep(5 * TURN)  # the second has looked at the turn a few times
             assert (polling(first), polling(second)) == (True, False)
             stop_first.set()
-            await until(lambda: polling(second), "the second replica takes over")
+            await eventually(lambda: polling(second), "the second replica takes over")
             assert not polling(first)
