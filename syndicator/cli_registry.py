@@ -52,6 +52,13 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+async def _screened(app: App, url: str) -> str | None:
+    """Said when the source is added, not at its first poll: why the collector would refuse
+    to connect to `url` (a private address not in `[fetch] allow_networks`), or None."""
+    refused = await netguard.screen(url, app.settings.file.fetch.allow_networks)
+    return None if refused is None else f"{url}: {refused}"
+
+
 def on_store(
     run: Runner[Any], ctx: typer.Context, body: Callable[[App], Coroutine[Any, Any, T]]
 ) -> T:
@@ -95,10 +102,8 @@ def install(cli: typer.Typer, sources: typer.Typer, run: Runner[Any]) -> None:
         async def body(app: App) -> bool:
             c = check(SourceConfig, fields)
             source = Source(c.id, c.name, str(c.url), c.kind, c.categories, c.interval)
-            # Said now, not at the first poll: the collector would refuse this address.
-            refused = await netguard.screen(source.url, app.settings.file.fetch.allow_networks)
-            if refused is not None:
-                raise InvalidChange(f"{source.url}: {refused}")
+            if (refused := await _screened(app, source.url)) is not None:
+                raise InvalidChange(refused)
             return await app.store.edits.add_source(source, actor(), now())
 
         new = store_run(ctx, body)
@@ -134,6 +139,9 @@ def install(cli: typer.Typer, sources: typer.Typer, run: Runner[Any]) -> None:
                           "categories": [c for c in source.categories if c in known]}  # fmt: skip
                 c = check(SourceConfig, fields)
                 made = Source(c.id, c.name, str(c.url), c.kind, c.categories, c.interval)
+                if (refused := await _screened(app, made.url)) is not None:
+                    err.print(f"{made.id}: not imported: {refused}", markup=False)
+                    continue
                 await app.store.edits.add_source(made, actor(), now())
                 done.append(made.id)
             return done

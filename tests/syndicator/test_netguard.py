@@ -300,6 +300,30 @@ def test_cli_sources_add_refuses_a_private_address_unless_allowed(tmp_path: Path
     assert "extra" in [json.loads(line)["id"] for line in listed.stdout.splitlines()]
 
 
+def test_cli_sources_import_leaves_out_private_addresses(tmp_path: Path) -> None:
+    config = str(write_config(tmp_path))
+    opml = tmp_path / "feeds.opml"
+    opml.write_text(
+        '<?xml version="1.0"?><opml version="2.0"><head/><body>'
+        '<outline type="rss" text="Metadata" id="meta" xmlUrl="http://169.254.169.254/latest/"/>'
+        '<outline type="rss" text="Loopback" id="loop" xmlUrl="http://[::1]:9/feed/"/>'
+        '<outline type="rss" text="Public" id="public" xmlUrl="http://93.184.215.14/feed/"/>'
+        "</body></opml>",
+        encoding="utf-8",
+    )
+    imported = syndicator("--config", config, "sources", "import", str(opml))
+    assert imported.returncode == 0, imported.stderr
+    said = " ".join(imported.stderr.split())
+    metadata = "http://169.254.169.254/latest/: 169.254.169.254 is a link-local address"
+    assert f"meta: not imported: {metadata}; {HINT}" in said
+    assert f"loop: not imported: http://[::1]:9/feed/: ::1 is {LOOPBACK_KIND}; {HINT}" in said
+    assert "imported 1 sources: public" in said
+    listed = syndicator("--config", config, "sources", "list", "--json")
+    ids = [json.loads(line)["id"] for line in listed.stdout.splitlines()]
+    assert "public" in ids
+    assert not {"meta", "loop"} & set(ids)
+
+
 async def test_the_bot_refuses_to_add_the_metadata_endpoint(
     fake: FakeBotAPI, tmp_path: Path
 ) -> None:
