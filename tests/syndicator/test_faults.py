@@ -48,7 +48,7 @@ from syndicator.demo.content import CATEGORIES
 from syndicator.demo.site import SampleSite, SiteArticle, load_articles
 from syndicator.errors import StoreUnavailable
 from syndicator.store import tables as t
-from syndicator.store.engine import CONNECT_TIMEOUT, create_engine, sync_url
+from syndicator.store.engine import POSTGRES_DEFAULTS, create_engine, sync_url
 from tests.fakes.tcp_proxy import TcpProxy
 from tests.waiting import WITHIN as WAIT
 from tests.waiting import eventually
@@ -296,9 +296,10 @@ def black_hole() -> Iterator[int]:
         yield int(listener.getsockname()[1])
 
 
-def test_postgresql_urls_get_a_connect_timeout_unless_they_set_one() -> None:
-    assert sync_url("postgresql://u@db/x").query["connect_timeout"] == str(CONNECT_TIMEOUT)
-    assert sync_url("postgresql://u@db/x?connect_timeout=3").query["connect_timeout"] == "3"
+def test_postgresql_urls_get_timeouts_and_keepalives_unless_they_set_their_own() -> None:
+    assert dict(sync_url("postgresql://u@db/x").query) == POSTGRES_DEFAULTS
+    own = sync_url("postgresql://u@db/x?connect_timeout=3&keepalives_idle=5").query
+    assert (own["connect_timeout"], own["keepalives_idle"], own["keepalives"]) == ("3", "5", "1")
 
 
 async def test_a_database_that_never_answers_is_unavailable_not_a_hang() -> None:
