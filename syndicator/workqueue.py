@@ -38,13 +38,13 @@ from procrastinate.manager import JobManager
 from procrastinate.schema import SchemaManager
 from procrastinate.worker import Worker
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from syndicator.config import JobsConfig
 from syndicator.errors import StoreError
 from syndicator.jobs import BACKLOG_PER_SLOT, POLL, Poll, Room
 from syndicator.model import Source, SourceState
+from syndicator.store.engine import sync_url
 
 log = logging.getLogger(__name__)
 
@@ -63,8 +63,9 @@ def chat_lock(channel_id: str) -> str:
 
 
 def conninfo(url: str) -> str:
-    """The libpq URL of a `postgresql://` or `postgresql+psycopg://` database URL."""
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    """The libpq URL of a `postgresql://` or `postgresql+psycopg://` database URL, with the
+    service's connect timeout and keepalives (`syndicator.store.engine.POSTGRES_DEFAULTS`)."""
+    return sync_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 def install_schema(url: str) -> bool:
