@@ -1,5 +1,5 @@
 """The lifecycle every loopback HTTP server here shares: the demo's sample sites and the fakes
-the tests talk to (LLM endpoint, WebSub hub, hostile server).
+the tests talk to (Telegram Bot API, LLM endpoint, WebSub hub, hostile server).
 
 Each is a `ThreadingHTTPServer` served from a daemon thread on 127.0.0.1, started and stopped
 by its owner or used as a context manager. What differs is only how the server is built

@@ -72,8 +72,9 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import Any
+
+from syndicator.demo.loopback import Loopback
 
 from .bot_api_checks import ApiError
 from .bot_api_checks import Params as _Params
@@ -172,10 +173,11 @@ class _Post:
     edit_date: int | None = None
 
 
-class FakeBotAPI:
+class FakeBotAPI(Loopback):
     """The fake server and its recorded state; see the module docstring."""
 
     bot_username: str = "syndicator_test_bot"
+    poll_interval = 0.01  # `down` and `stop` return quickly
 
     def __init__(
         self,
@@ -185,9 +187,8 @@ class FakeBotAPI:
         port: int = 0,
         rate_limits: bool = True,
     ) -> None:
+        super().__init__(host, port)
         self.token = token
-        self.host = host
-        self.port = port
         self.rate_limits = rate_limits
         self.channel_per_minute = 20
         self.private_per_second = 1
@@ -207,13 +208,10 @@ class FakeBotAPI:
         self._queries = 0
         self._commands: list[Any] = []
         self._windows = _SlidingWindows()
-        self._stopping = False
-        self._server: Server | None = None
         self._faults: dict[str, deque[Fault | None]] = {}
         self._holding = 0
         self._released = 0  # how many times `release` was called
-        self._address: tuple[str, int] | None = None
-        self._thread: threading.Thread | None = None
+        self._address: tuple[str, int] | None = None  # kept while down: `up` listens there
         self._methods: dict[str, tuple[str, Callable[[_Params], Any]]] = {
             name.lower(): (name, handler)
             for name, handler in {
@@ -235,47 +233,18 @@ class FakeBotAPI:
 
     # -- lifecycle ------------------------------------------------------------------------
 
-    def start(self) -> FakeBotAPI:
-        if self._server is not None:
-            raise RuntimeError("FakeBotAPI is already running")
-        self._stopping = False
-        self._server = Server(self._address or (self.host, self.port), self)
-        host, port = self._server.server_address[:2]
+    def _bind(self, address: tuple[str, int]) -> Server:
+        server = Server(self._address or address, self)
+        host, port = server.server_address[:2]
         self._address = (str(host), int(port))
-        # stop() waits up to one poll interval for serve_forever to notice
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.01},
-            name="fake-bot-api",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
+        return server
 
     def stop(self) -> None:
-        """Wake long polls, stop serving, close the socket and join all threads."""
-        server, thread = self._server, self._thread
-        if server is None:
-            return
+        """Wake long polls and held answers first, then stop as every loopback server does."""
         with self._cond:
-            self._stopping = True
+            self._stopping.set()
             self._cond.notify_all()
-        server.shutdown()
-        server.server_close()  # joins the request threads (daemon_threads is False)
-        if thread is not None:
-            thread.join()
-        self._server = self._thread = None
-
-    def __enter__(self) -> FakeBotAPI:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
+        super().stop()
 
     @property
     def base_url(self) -> str:
@@ -552,7 +521,7 @@ class FakeBotAPI:
             released = self._released
             try:
                 self._cond.wait_for(
-                    lambda: self._stopping or self._released != released, timeout=seconds
+                    lambda: self._stopping.is_set() or self._released != released, timeout=seconds
                 )
             finally:
                 self._holding -= 1
@@ -680,7 +649,7 @@ class FakeBotAPI:
         while True:
             batch = [u for u in self._updates if _update_allowed(u, allowed)]
             remaining = deadline - time.monotonic()
-            if batch or self._stopping or remaining <= 0:
+            if batch or self._stopping.is_set() or remaining <= 0:
                 return batch[: min(max(limit, 1), 100)]
             self._cond.wait(remaining)
 
