@@ -149,12 +149,12 @@ class Deliverer:
             )
             return "failed"
         if edit and message.fingerprint == claimed.shown_hash:  # the correction shows nothing new
-            shown = message.fingerprint
             await self._record(
                 partial(
-                    outbox.sent, delivery, 0, now, revision=article.revision, message_hash=shown
+                    outbox.sent, delivery, 0, now,
+                    revision=article.revision, message_hash=message.fingerprint,
                 )
-            )
+            )  # fmt: skip
             return "unchanged"
         chat = delivery.chat_id
         if not paced:

@@ -56,6 +56,7 @@ from syndicator.fetch import Fetcher, HostLimiter, Robots, build_client
 from syndicator.jobs import JobBackend, LocalJobs
 from syndicator.metrics import Metrics
 from syndicator.model import Actor, PollResult, Source, SourceState
+from syndicator.pause import pause
 from syndicator.pipeline import Collector, Policy
 from syndicator.replica import Replica
 from syndicator.schedule import Scheduler
@@ -399,8 +400,7 @@ class App:
                     "database %s unavailable (%s), attempt %d: trying again in %.1f s",
                     shown(database.url), readiness.problem(exc), attempt, wait,
                 )  # fmt: skip
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), wait)
+                await pause(stop, wait)
                 delay = min(delay * 2, database.retry_max)
             else:
                 if attempt:

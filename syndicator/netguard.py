@@ -44,8 +44,8 @@ _HINT = "the collector only reaches public addresses unless fetch.allow_networks
 LOOPBACK: tuple[Network, ...] = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1"))
 
 
-def _allowed(address: Address, allowed: Iterable[Network]) -> bool:
-    return any(address.version == net.version and address in net for net in allowed)
+def _within(address: Address, networks: Iterable[Network]) -> bool:
+    return any(address.version == net.version and address in net for net in networks)
 
 
 def _embedded(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
@@ -64,7 +64,7 @@ def refusal(address: Address, allowed: Iterable[Network] = ()) -> str | None:
     """What kind of non-public address `address` is ("a loopback address"), or None when the
     collector may connect to it: it is public, or inside one of the `allowed` networks."""
     allowed = tuple(allowed)
-    if _allowed(address, allowed):
+    if _within(address, allowed):
         return None
     if isinstance(address, ipaddress.IPv6Address):
         inner = _embedded(address)
@@ -80,7 +80,7 @@ def refusal(address: Address, allowed: Iterable[Network] = ()) -> str | None:
         return "an unspecified address"
     if address.is_multicast:  # ipaddress calls most multicast addresses global
         return "a multicast address"
-    if any(address.version == net.version and address in net for net in _PRIVATE):
+    if _within(address, _PRIVATE):
         return "a private address"
     if address in _SHARED:
         return "a shared (carrier-grade NAT) address"

@@ -37,6 +37,7 @@ from bot.dispatch import Dispatcher
 from syndicator.config import FileConfig
 from syndicator.errors import StoreError
 from syndicator.model import PollResult, Source, SourceState
+from syndicator.pause import pause
 from syndicator.store import Store
 from syndicator.store.outbox import Interrupted
 from syndicator.sweep import Sweeper
@@ -135,11 +136,11 @@ class Replica:
                             await conn.invalidate()
             except StoreError as exc:  # the turn went with the connection: look again
                 log.warning("bot commands: %s; stopped until this replica has the turn", exc)
-            await _wait(stop, self.turn_check)
+            await pause(stop, self.turn_check)
 
     async def _keep(self, conn: AsyncConnection, stop: asyncio.Event) -> None:
         """Hold the connection (and its lock) until `stop`; `StoreError` when it breaks."""
-        while not await _wait(stop, self.turn_check):
+        while not await pause(stop, self.turn_check):
             await conn.execute(select(1))
             await conn.commit()
 
@@ -179,13 +180,6 @@ async def _take(conn: AsyncConnection, lock: int) -> bool:
     taken = (await conn.execute(select(func.pg_try_advisory_lock(lock)))).scalar()
     await conn.commit()
     return bool(taken)
-
-
-async def _wait(event: asyncio.Event, seconds: float) -> bool:
-    """Wait up to `seconds` for `event`; whether it is set."""
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(event.wait(), seconds)
-    return event.is_set()
 
 
 async def _relay(source: asyncio.Event, target: asyncio.Event) -> None:

@@ -23,7 +23,6 @@ lock lets one replica sweep at a time (the others skip that round). A sweep, in 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -41,6 +40,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from syndicator.pause import pause
 from syndicator.store import tables as t
 from syndicator.store.chats import paused, with_state
 from syndicator.store.outbox import Interrupted
@@ -111,8 +111,7 @@ class Sweeper:
                 await self.sweep()
             except Exception:  # the database may be briefly unavailable: next round
                 log.exception("sweep failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), self._interval)
+            await pause(stop, self._interval)
 
     async def sweep(self) -> Swept | None:
         """One sweep; None when another replica is sweeping."""

@@ -22,6 +22,7 @@ from syndicator.app import App
 from syndicator.config import settings_from_mapping
 from syndicator.demo.republish import SECOND_SITE_NAME, republished_pair, second_site_articles
 from syndicator.demo.site import SampleSite
+from syndicator.pause import pause
 
 log = logging.getLogger(__name__)
 
@@ -75,9 +76,7 @@ async def run_demo(stop: asyncio.Event, *, port: int = 8080) -> None:
 async def _publish(site: SampleSite, stop: asyncio.Event) -> None:
     """Publish the site's pending articles one by one while the demo runs."""
     while not stop.is_set():
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), PUBLISH_EVERY)
-        if stop.is_set():
+        if await pause(stop, PUBLISH_EVERY):
             return
         try:
             published = site.publish_next()
